@@ -1,0 +1,43 @@
+# Set-up and checks. Each target creates the virtualenv it needs.
+PYTHON ?= python3
+VENV ?= .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed-stamp
+export PIP_DISABLE_PIP_VERSION_CHECK := 1
+
+.PHONY: demo test pytest lint typecheck tox clean
+
+$(STAMP): pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -e ".[dev]"
+	touch $(STAMP)
+
+## make demo: install, migrate a SQLite database, load demo data, serve on 127.0.0.1:8000
+demo: $(STAMP)
+	$(BIN)/python sample_site/manage.py migrate --noinput
+	$(BIN)/python sample_site/manage.py load_demo
+	$(BIN)/python sample_site/manage.py runserver 127.0.0.1:8000
+
+## make test: the whole suite with 100 % branch coverage, then lint and type checks
+test: pytest lint typecheck
+
+pytest: $(STAMP)
+	rm -f .coverage .coverage.*
+	$(BIN)/coverage run -m pytest $(PYTEST_ARGS)
+	$(BIN)/coverage combine --quiet
+	$(BIN)/coverage report
+
+lint: $(STAMP)
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+
+typecheck: $(STAMP)
+	$(BIN)/mypy maintenance_waffle tests sample_site
+
+## make tox: the Python x Django matrix (Python 3.10-3.13 from pyenv)
+tox: $(STAMP)
+	PYENV_VERSION=3.11.7:3.10.13:3.12.1:3.13.0 $(BIN)/tox run-parallel --parallel-no-spinner
+
+clean:
+	rm -rf $(VENV) .tox .coverage .coverage.* .mypy_cache .ruff_cache

@@ -1,0 +1,26 @@
+from __future__ import annotations
+
+from django.apps import AppConfig, apps
+from django.core import checks
+from django.core.signals import setting_changed
+from django.utils.translation import gettext_lazy as _
+
+
+class MaintenanceWaffleConfig(AppConfig):
+    name = "maintenance_waffle"
+    verbose_name = _("Maintenance mode")
+    default_auto_field = "django.db.models.BigAutoField"
+
+    def ready(self) -> None:
+        from maintenance_waffle import checks as app_checks
+
+        checks.register(app_checks.check_installation)
+        checks.register(app_checks.check_settings)
+        if not apps.is_installed("waffle"):
+            return  # check_installation says so (maintenance_waffle.E001)
+
+        from maintenance_waffle import conf, decision, responses, state
+
+        for receiver in (conf.reset, decision.reset, responses.reset, state.settings_changed):
+            setting_changed.connect(receiver, dispatch_uid=f"{receiver.__module__}.reset")
+        state.connect()

@@ -1,0 +1,81 @@
+"""System checks. They read settings only: never the database or a cache."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.apps import apps
+from django.conf import settings
+from django.core.checks import CheckMessage, Error, Warning
+from django.utils.module_loading import import_string
+
+from maintenance_waffle.conf import build
+
+MIDDLEWARE = "maintenance_waffle.middleware.MaintenanceModeMiddleware"
+AUTHENTICATION_MIDDLEWARE = "django.contrib.auth.middleware.AuthenticationMiddleware"
+
+
+def _index(middleware: list[str], dotted_path: str) -> int | None:
+    """Position of ``dotted_path`` or of a subclass of it in ``middleware``."""
+    target = import_string(dotted_path)
+    for index, entry in enumerate(middleware):
+        if entry == dotted_path:
+            return index
+        try:
+            candidate = import_string(entry)
+        except Exception:  # an entry that does not import is Django's to report
+            continue
+        if isinstance(candidate, type) and issubclass(candidate, target):
+            return index
+    return None
+
+
+def check_installation(app_configs: Any = None, **kwargs: Any) -> list[CheckMessage]:
+    messages: list[CheckMessage] = []
+    if not apps.is_installed("waffle"):
+        messages.append(
+            Error(
+                "maintenance_waffle needs django-waffle, but 'waffle' is not in INSTALLED_APPS.",
+                hint="Add 'waffle' to INSTALLED_APPS: the maintenance state is waffle data.",
+                id="maintenance_waffle.E001",
+            )
+        )
+    middleware = list(getattr(settings, "MIDDLEWARE", None) or [])
+    ours = _index(middleware, MIDDLEWARE)
+    if ours is None:
+        messages.append(
+            Warning(
+                f"'{MIDDLEWARE}' is not in MIDDLEWARE, so maintenance mode only applies to "
+                "views decorated with force_maintenance_mode_on.",
+                hint=f"Add '{MIDDLEWARE}' to MIDDLEWARE, after AuthenticationMiddleware "
+                "(last is best).",
+                id="maintenance_waffle.W001",
+            )
+        )
+    else:
+        auth = _index(middleware, AUTHENTICATION_MIDDLEWARE)
+        if auth is not None and ours < auth:
+            messages.append(
+                Error(
+                    f"'{MIDDLEWARE}' comes before '{AUTHENTICATION_MIDDLEWARE}' in "
+                    "MIDDLEWARE, so it cannot see request.user: user, group, staff and "
+                    "superuser targeting and exemptions would never match.",
+                    hint=f"Move '{MIDDLEWARE}' below AuthenticationMiddleware (last is best).",
+                    id="maintenance_waffle.E002",
+                )
+            )
+    return messages
+
+
+def check_settings(app_configs: Any = None, **kwargs: Any) -> list[CheckMessage]:
+    messages: list[CheckMessage] = []
+    for problem in build().problems:
+        kind = Error if problem.id.startswith("E") else Warning
+        messages.append(
+            kind(
+                f"settings.{problem.setting} {problem.message}",
+                hint=problem.hint,
+                id=f"maintenance_waffle.{problem.id}",
+            )
+        )
+    return messages

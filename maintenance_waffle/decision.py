@@ -1,0 +1,293 @@
+"""Deciding a request: a pure function of (request, snapshot, configuration).
+
+Nothing here reads the database or a cache. Derived URL data (the admin prefix, our
+own URLs, resolved views) is computed once per URLconf and kept until settings change.
+"""
+
+from __future__ import annotations
+
+import functools
+import hashlib
+import ipaddress
+import os
+import random
+import sys
+from typing import Any, NamedTuple
+
+from django.http import HttpRequest
+from django.shortcuts import resolve_url
+from django.urls import NoReverseMatch, Resolver404, get_script_prefix, resolve, reverse
+from waffle.models import set_flag
+from waffle.utils import get_setting
+
+from maintenance_waffle.conf import Config
+from maintenance_waffle.state import FlagRule, Snapshot
+
+
+class Decision(NamedTuple):
+    #: The request is in maintenance, exempt or not (``request.maintenance_mode``).
+    applies: bool
+    #: The request gets the maintenance response.
+    respond: bool
+
+
+PASS = Decision(applies=False, respond=False)
+EXEMPT = Decision(applies=True, respond=False)
+MAINTENANCE = Decision(applies=True, respond=True)
+
+
+def site_wide(snapshot: Snapshot, config: Config) -> bool:
+    """The site-wide state: the ``MAINTENANCE_MODE`` setting when set, else the switch."""
+    if config.override is not None:
+        return config.override
+    return snapshot.switch
+
+
+def decide(request: HttpRequest, snapshot: Snapshot, config: Config) -> Decision:
+    if not (site_wide(snapshot, config) or flag_is_active(snapshot.flag, request, config)):
+        return PASS
+    if (
+        _path_is_exempt(request, config)
+        or _user_is_exempt(request, snapshot, config)
+        or _ip_is_exempt(request, config)
+        or (config.ignore_tests and running_tests())
+        or _view_is_exempt(request)
+    ):
+        return EXEMPT
+    return MAINTENANCE
+
+
+# Flags ---------------------------------------------------------------------------------
+
+
+def flag_is_active(rule: FlagRule | None, request: HttpRequest, config: Config) -> bool:
+    """Evaluate a flag like waffle does, but with percentages decided on the server.
+
+    Waffle trusts its ``dwf_``/``dwft_`` cookies and ``WAFFLE_OVERRIDE`` query strings,
+    which any client can forge; they decide only when the project opts in with
+    ``MAINTENANCE_WAFFLE_TRUST_WAFFLE_COOKIES``.
+    """
+    if rule is None:
+        return False
+    trust = config.trust_waffle_cookies
+    if trust and get_setting("OVERRIDE") and rule.name in request.GET:
+        return request.GET[rule.name] == "1"
+    if rule.everyone is not None:
+        return rule.everyone
+    if trust and rule.testing:
+        tested = _testing_mode(rule, request)
+        if tested is not None:
+            return tested
+    if rule.languages and getattr(request, "LANGUAGE_CODE", None) in rule.languages:
+        return True
+    user = getattr(request, "user", None)
+    if user is not None and _user_matches(rule, user):
+        return True
+    if rule.percent > 0:
+        if trust:
+            return _waffle_percent(rule, request)
+        return bucket(rule.name, _identity(request, user, config)) < rule.percent
+    return False
+
+
+def _user_matches(rule: FlagRule, user: Any) -> bool:
+    if not (
+        rule.authenticated
+        or rule.staff
+        or rule.superusers
+        or rule.user_ids
+        or rule.group_member_ids
+    ):
+        return False
+    if not user.is_authenticated:
+        return False
+    return bool(
+        rule.authenticated
+        or (rule.staff and getattr(user, "is_staff", False))
+        or (rule.superusers and getattr(user, "is_superuser", False))
+        or user.pk in rule.user_ids
+        or user.pk in rule.group_member_ids
+    )
+
+
+def bucket(flag_name: str, identity: str) -> float:
+    """A stable number in [0, 100) for this flag and this visitor.
+
+    A visitor in bucket b is in the flag while percent > b, so raising the percentage
+    only ever adds visitors.
+    """
+    digest = hashlib.blake2b(f"{flag_name}\0{identity}".encode(), digest_size=8).digest()
+    return int.from_bytes(digest, "big") % 1000 / 10
+
+
+def _identity(request: HttpRequest, user: Any, config: Config) -> str:
+    if user is not None and user.is_authenticated:
+        return f"user:{user.pk}"
+    session = getattr(request, "session", None)
+    if session is not None:
+        # Loading the session drops a session key the store does not know, so a
+        # made-up session cookie cannot be used to pick a bucket.
+        session.keys()
+        if session.session_key:
+            return f"session:{session.session_key}"
+    return f"ip:{client_ip(request, config)}"
+
+
+def _testing_mode(rule: FlagRule, request: HttpRequest) -> bool | None:
+    name = get_setting("TEST_COOKIE") % rule.name
+    header = name.replace("_", "-")
+    if name in request.GET:
+        active = request.GET[name] == "1"
+    elif header in request.headers:
+        active = request.headers[header] == "1"
+    elif name in request.COOKIES:
+        return request.COOKIES[name] == "True"
+    else:
+        return None
+    # WaffleMiddleware turns this into the dwft_ cookie.
+    request.__dict__.setdefault("waffle_tests", {})[rule.name] = active
+    return active
+
+
+def _waffle_percent(rule: FlagRule, request: HttpRequest) -> bool:
+    decided = getattr(request, "waffles", {})
+    if rule.name in decided:
+        return bool(decided[rule.name][0])
+    cookie = get_setting("COOKIE") % rule.name
+    if cookie in request.COOKIES:
+        active = request.COOKIES[cookie] == "True"
+    else:
+        active = random.uniform(0, 100) <= rule.percent
+    # WaffleMiddleware turns this into the dwf_ cookie.
+    set_flag(request, rule.name, active, rule.rollout)
+    return active
+
+
+# Exemptions ----------------------------------------------------------------------------
+
+
+class _Paths(NamedTuple):
+    admin: str | None
+    own: frozenset[str]
+    redirect: str | None
+
+
+_paths_cache: dict[tuple[Any, str | None, str], _Paths] = {}
+
+
+def _local_path(url: str) -> str | None:
+    """``url`` as a path without the script prefix, or None if it is not on this site."""
+    prefix = get_script_prefix()
+    if url.startswith(prefix):
+        return "/" + url[len(prefix) :]
+    return None
+
+
+def _reverse_path(name: str, urlconf: Any) -> str | None:
+    try:
+        return _local_path(reverse(name, urlconf=urlconf))
+    except NoReverseMatch:
+        return None
+
+
+def _paths(urlconf: Any, redirect_url: str | None) -> _Paths:
+    key = (urlconf, redirect_url, get_script_prefix())
+    paths = _paths_cache.get(key)
+    if paths is None:
+        redirect = None
+        if redirect_url:
+            try:
+                redirect = _local_path(resolve_url(redirect_url))
+            except NoReverseMatch:
+                redirect = None
+        own = (
+            _reverse_path(name, urlconf) for name in ("maintenance_mode_on", "maintenance_mode_off")
+        )
+        paths = _paths_cache[key] = _Paths(
+            admin=_reverse_path("admin:index", urlconf),
+            own=frozenset(path for path in own if path is not None),
+            redirect=redirect,
+        )
+    return paths
+
+
+def _path_is_exempt(request: HttpRequest, config: Config) -> bool:
+    path = request.path_info
+    paths = _paths(getattr(request, "urlconf", None), config.redirect_url)
+    if (
+        config.ignore_admin_site
+        and paths.admin is not None
+        and (path if path.endswith("/") else path + "/").startswith(paths.admin)
+    ):
+        return True
+    if path in paths.own:
+        return True
+    if any(pattern.match(path) for pattern in config.ignore_url_patterns):
+        return True
+    return paths.redirect is not None and path.startswith(paths.redirect)
+
+
+def _user_is_exempt(request: HttpRequest, snapshot: Snapshot, config: Config) -> bool:
+    user = getattr(request, "user", None)
+    if user is not None and config.user_exemptions:
+        if config.ignore_anonymous_user and user.is_anonymous:
+            return True
+        if config.ignore_authenticated_user and user.is_authenticated:
+            return True
+        if config.ignore_staff and getattr(user, "is_staff", False):
+            return True
+        if config.ignore_superuser and getattr(user, "is_superuser", False):
+            return True
+    return flag_is_active(snapshot.exempt, request, config)
+
+
+def client_ip(request: HttpRequest, config: Config) -> str:
+    if config.get_client_ip_address is not None:
+        return str(config.get_client_ip_address(request) or "")
+    return str(request.META.get("REMOTE_ADDR") or "")
+
+
+def _ip_is_exempt(request: HttpRequest, config: Config) -> bool:
+    if not (config.ignore_ip_networks or config.ignore_ip_patterns):
+        return False
+    text = client_ip(request, config)
+    if config.ignore_ip_networks:
+        try:
+            address = ipaddress.ip_address(text)
+        except ValueError:
+            pass
+        else:
+            if any(address in network for network in config.ignore_ip_networks):
+                return True
+    return any(pattern.match(text) for pattern in config.ignore_ip_patterns)
+
+
+def running_tests() -> bool:
+    """Whether this process runs a test suite: `manage.py test`, a runtests script, or
+    pytest (which django-maintenance-mode does not recognise)."""
+    argv = sys.argv
+    return (
+        "runtests" in (argv[0] if argv else "")
+        or (len(argv) > 1 and argv[1] == "test")
+        or "PYTEST_CURRENT_TEST" in os.environ
+    )
+
+
+@functools.lru_cache(maxsize=1024)
+def _force_off(path: str, urlconf: Any) -> bool:
+    try:
+        match = resolve(path, urlconf=urlconf)
+    except Resolver404:
+        return False
+    return bool(getattr(match.func, "force_maintenance_mode_off", False))
+
+
+def _view_is_exempt(request: HttpRequest) -> bool:
+    # Only requests already in maintenance get here, so the off path never resolves.
+    return _force_off(request.path_info, getattr(request, "urlconf", None))
+
+
+def reset(**kwargs: Any) -> None:
+    """``setting_changed`` receiver: forget everything derived from URLconfs."""
+    _paths_cache.clear()
+    _force_off.cache_clear()

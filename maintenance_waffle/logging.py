@@ -1,0 +1,25 @@
+from __future__ import annotations
+
+import logging
+
+from maintenance_waffle.conf import get_config
+
+
+class RequireNotMaintenanceMode503(logging.Filter):
+    """Drop the log records of maintenance responses (e.g. before ``mail_admins``).
+
+    Django logs every 5xx on ``django.request``; while maintenance is on those records
+    are expected and not worth an email.
+    """
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        status_code = getattr(record, "status_code", None)
+        if status_code not in (503, get_config().status_code):
+            return True
+        # Imported here: LOGGING is configured before the app registry is ready.
+        from maintenance_waffle.core import get_maintenance_mode
+
+        request = getattr(record, "request", None)
+        if getattr(request, "maintenance_mode", False):
+            return False
+        return not get_maintenance_mode()

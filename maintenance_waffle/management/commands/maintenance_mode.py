@@ -1,0 +1,157 @@
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from django.core.exceptions import ImproperlyConfigured
+from django.core.management.base import BaseCommand, CommandError, CommandParser
+from django.db import DatabaseError
+
+from maintenance_waffle.conf import Config, get_config
+from maintenance_waffle.core import set_maintenance_mode
+from maintenance_waffle.decision import site_wide
+from maintenance_waffle.state import FlagRule, Snapshot, load
+
+ON = ("on", "yes", "true", "1")
+OFF = ("off", "no", "false", "0")
+
+
+def _flag_summary(rule: FlagRule | None) -> str:
+    if rule is None:
+        return "missing (nobody)"
+    if rule.everyone is not None:
+        return "everyone" if rule.everyone else "nobody"
+    parts = [
+        name
+        for name, on in (
+            ("superusers", rule.superusers),
+            ("staff", rule.staff),
+            ("authenticated users", rule.authenticated),
+        )
+        if on
+    ]
+    if rule.group_ids:
+        parts.append(f"{len(rule.group_ids)} group(s)")
+    if rule.user_ids:
+        parts.append(f"{len(rule.user_ids)} user(s)")
+    if rule.languages:
+        parts.append("languages " + ", ".join(sorted(rule.languages)))
+    if rule.percent:
+        parts.append(f"{rule.percent:g}%")
+    return ", ".join(parts) or "nobody"
+
+
+def _flag_json(rule: FlagRule | None) -> dict[str, Any] | None:
+    if rule is None:
+        return None
+    return {
+        "name": rule.name,
+        "everyone": rule.everyone,
+        "percent": rule.percent,
+        "superusers": rule.superusers,
+        "staff": rule.staff,
+        "authenticated": rule.authenticated,
+        "languages": sorted(rule.languages),
+        "users": sorted(rule.user_ids),
+        "groups": sorted(rule.group_ids),
+    }
+
+
+class Command(BaseCommand):
+    help = (
+        "Turn maintenance mode on or off, or show its status: "
+        "python manage.py maintenance_mode <on|off|status>"
+    )
+
+    def add_arguments(self, parser: CommandParser) -> None:
+        parser.add_argument("state", help="on (yes, true, 1), off (no, false, 0) or status")
+        parser.add_argument(
+            "--reason", help="with 'on': why, shown to visitors on the maintenance page"
+        )
+        parser.add_argument(
+            "--interactive",
+            action="store_true",
+            help="ask for confirmation before changing the state",
+        )
+        parser.add_argument("--json", action="store_true", help="print the resulting state as JSON")
+
+    def handle(self, *args: Any, **options: Any) -> None:
+        state = options["state"].strip().lower()
+        if state not in ON + OFF + ("status",):
+            raise CommandError(f"Invalid argument: '{options['state']}' expected <on|off|status>")
+        if options["reason"] is not None and state not in ON:
+            raise CommandError("--reason can only be used with 'on' state")
+        self.verbosity = options["verbosity"]
+        config = get_config()
+        snapshot = self._read(config)
+        if state in ON + OFF:
+            self._change(config, snapshot, state in ON, options)
+            snapshot = self._read(config)
+        if options["json"]:
+            self.stdout.write(json.dumps(self._as_json(config, snapshot)))
+        elif state == "status":
+            self._print_status(config, snapshot)
+
+    def _read(self, config: Config) -> Snapshot:
+        try:
+            return load(config)
+        except DatabaseError as error:
+            raise CommandError(f"Unable to read the maintenance state: {error}") from error
+
+    def _change(
+        self, config: Config, snapshot: Snapshot, value: bool, options: dict[str, Any]
+    ) -> None:
+        word = "on" if value else "off"
+        same_reason = options["reason"] is None or options["reason"] == snapshot.reason
+        if site_wide(snapshot, config) == value and same_reason:
+            if self.verbosity >= 3 and not options["json"]:
+                self.stdout.write(f"maintenance mode is already {word}")
+            elif self.verbosity >= 1 and not options["json"]:
+                self.stdout.write(f"maintenance mode: {word}")
+            return
+        if options["interactive"]:
+            try:
+                answer = input(f"maintenance mode {word}? (y/N) ")
+            except EOFError:
+                answer = ""
+            if not answer.strip().lower().startswith("y"):
+                if self.verbosity >= 3 and not options["json"]:
+                    current = "on" if site_wide(snapshot, config) else "off"
+                    self.stdout.write(f"maintenance mode: {current}")
+                return
+        try:
+            set_maintenance_mode(value, reason=options["reason"])
+        except (ImproperlyConfigured, TypeError, ValueError) as error:
+            raise CommandError(str(error)) from error
+        except DatabaseError as error:
+            raise CommandError(f"Unable to write the maintenance state: {error}") from error
+        if self.verbosity >= 1 and not options["json"]:
+            self.stdout.write(f"maintenance mode: {word}")
+
+    def _print_status(self, config: Config, snapshot: Snapshot) -> None:
+        if self.verbosity < 1:
+            return
+        on = site_wide(snapshot, config)
+        self.stdout.write(f"maintenance mode: {'on' if on else 'off'}")
+        if self.verbosity < 2:
+            return
+        if config.override is not None:
+            self.stdout.write("  set by settings.MAINTENANCE_MODE")
+        self.stdout.write(f"  switch {config.switch_name!r}: {'on' if snapshot.switch else 'off'}")
+        if snapshot.reason:
+            self.stdout.write(f"  reason: {snapshot.reason}")
+        self.stdout.write(f"  targeted flag {config.flag_name!r}: {_flag_summary(snapshot.flag)}")
+        self.stdout.write(
+            f"  exempt flag {config.exempt_flag_name!r}: {_flag_summary(snapshot.exempt)}"
+        )
+
+    def _as_json(self, config: Config, snapshot: Snapshot) -> dict[str, Any]:
+        return {
+            "maintenance_mode": site_wide(snapshot, config),
+            "switch": snapshot.switch,
+            "setting": config.override,
+            "window": None,
+            "reason": snapshot.reason or None,
+            "flag": _flag_json(snapshot.flag),
+            "exempt_flag": _flag_json(snapshot.exempt),
+        }

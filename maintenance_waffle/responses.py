@@ -1,0 +1,184 @@
+"""Building the maintenance response."""
+
+from __future__ import annotations
+
+import functools
+import json
+import logging
+import re
+from http import HTTPStatus
+from typing import Any
+
+from django.conf import settings
+from django.http import HttpRequest, HttpResponse, HttpResponseRedirect, JsonResponse
+from django.shortcuts import resolve_url
+from django.template import TemplateDoesNotExist
+from django.template.loader import get_template
+from django.urls import get_script_prefix
+from django.utils.cache import add_never_cache_headers, patch_vary_headers
+from django.utils.translation import gettext
+
+from maintenance_waffle.conf import Config
+from maintenance_waffle.state import Snapshot
+
+logger = logging.getLogger("maintenance_waffle")
+
+PACKAGED_TEMPLATE = "maintenance_waffle/503.html"
+PROBLEM_JSON = "application/problem+json"
+# RFC 9110, 12.4.2: a weight is 0 to 1 with at most three decimals.
+_QVALUE = re.compile(r"0(\.[0-9]{0,3})?|1(\.0{0,3})?")
+
+
+@functools.lru_cache(maxsize=64)
+def prefers_json(accept: str) -> bool:
+    """Whether the best-ranked media range of an Accept header is a JSON type.
+
+    Ranked by q-value, then specificity (RFC 9110, 12.5.1); ``*/*``, ``text/html`` and
+    an empty header mean HTML.
+    """
+    best: tuple[float, int, int] | None = None
+    best_type = ""
+    for index, item in enumerate(accept.split(",")):
+        media_range, *params = (part.strip() for part in item.split(";"))
+        media_range = media_range.lower()
+        if "/" not in media_range:
+            continue
+        quality = 1.0
+        for param in params:
+            key, _, value = param.partition("=")
+            if key.strip().lower() == "q":
+                value = value.strip()
+                quality = float(value) if _QVALUE.fullmatch(value) else 0.0
+        if quality <= 0:
+            continue
+        kind, subtype = media_range.split("/", 1)
+        specificity = 0 if kind == "*" else 1 if subtype == "*" else 2
+        rank = (quality, specificity, -index)
+        if best is None or rank > best:
+            best, best_type = rank, media_range
+    if not best_type:
+        return False
+    kind, subtype = best_type.split("/", 1)
+    return kind == "application" and (subtype == "json" or subtype.endswith("+json"))
+
+
+@functools.lru_cache(maxsize=8)
+def _template(name: str) -> Any:
+    try:
+        return get_template(name)
+    except TemplateDoesNotExist:
+        return get_template(PACKAGED_TEMPLATE)
+
+
+def _load_template(name: str) -> Any:
+    if settings.DEBUG:
+        # Template edits show up at once while developing.
+        _template.cache_clear()
+    return _template(name)
+
+
+@functools.lru_cache(maxsize=8)
+def _redirect_location(url: str, script_prefix: str) -> str:
+    return resolve_url(url)
+
+
+def _title(status: int) -> str:
+    try:
+        return HTTPStatus(status).phrase
+    except ValueError:
+        return ""
+
+
+def reset(**kwargs: Any) -> None:
+    """``setting_changed`` receiver: forget loaded templates and resolved URLs."""
+    _template.cache_clear()
+    _redirect_location.cache_clear()
+
+
+def _response_type(request: HttpRequest, config: Config) -> str:
+    function = config.response_type_function
+    if function is None:
+        return config.response_type
+    kind = function(request=request)
+    if kind in ("auto", "html", "json"):
+        return str(kind)
+    logger.error(
+        "settings.MAINTENANCE_MODE_RESPONSE_TYPE: %r returned %r, not 'auto', 'html' or "
+        "'json'; answering as 'auto'.",
+        function,
+        kind,
+    )
+    return "auto"
+
+
+def _context(request: HttpRequest, config: Config) -> dict[str, Any]:
+    if config.get_context is None:
+        return {}
+    context = config.get_context(request=request)
+    if isinstance(context, dict):
+        return context
+    logger.error(
+        "settings.MAINTENANCE_MODE_GET_CONTEXT: %r returned %r, not a dict; ignoring it.",
+        config.get_context,
+        context,
+    )
+    return {}
+
+
+def build(request: HttpRequest, snapshot: Snapshot, config: Config) -> HttpResponse:
+    """The maintenance response for ``request``."""
+    if config.redirect_url:
+        return HttpResponseRedirect(_redirect_location(config.redirect_url, get_script_prefix()))
+
+    kind = _response_type(request, config)
+    negotiated = kind == "auto"
+    if negotiated:
+        kind = "problem" if prefers_json(request.headers.get("Accept", "")) else "html"
+
+    status = config.status_code
+    retry_after = config.retry_after
+    context = _context(request, config)
+    head = request.method == "HEAD"
+
+    response: HttpResponse
+    if kind == "json":
+        response = JsonResponse(context, status=status)
+    elif kind == "problem":
+        reason = snapshot.reason
+        body = {
+            "type": "about:blank",
+            "title": _title(status),
+            "status": status,
+            "detail": reason
+            or gettext("The site is down for maintenance. Please try again later."),
+            "retry_after": int(retry_after)
+            if retry_after and retry_after.isascii() and retry_after.isdigit()
+            else None,
+            "ends_at": None,
+            **context,
+        }
+        body["status"] = status  # RFC 9457, 3.1.2: always the response's own status
+        response = HttpResponse(
+            b"" if head else json.dumps(body).encode(), content_type=PROBLEM_JSON, status=status
+        )
+    else:
+        content = ""
+        if not head:
+            context = {
+                "maintenance_reason": snapshot.reason,
+                "maintenance_ends_at": None,
+                "retry_after": retry_after,
+                **context,
+            }
+            content = _load_template(config.template).render(context, request)
+        response = HttpResponse(content, status=status)
+
+    if head:
+        # RFC 9110, 9.3.2: a HEAD response carries no content.
+        response.content = b""
+    if retry_after:
+        response["Retry-After"] = retry_after
+    add_never_cache_headers(response)
+    if negotiated:
+        patch_vary_headers(response, ("Accept",))
+    return response

@@ -1,0 +1,10 @@
+from __future__ import annotations
+
+from django.apps import AppConfig
+
+
+class DemoConfig(AppConfig):
+    name = "sample_site.demo"
+    label = "demo"
+    verbose_name = "Sample site demo"
+    default_auto_field = "django.db.models.BigAutoField"

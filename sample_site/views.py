@@ -1,0 +1,92 @@
+from __future__ import annotations
+
+from django import forms
+from django.contrib import messages
+from django.contrib.auth.views import redirect_to_login
+from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.shortcuts import redirect, render
+from django.utils import timezone
+from django.views.decorators.http import require_GET, require_http_methods
+
+from maintenance_waffle.conf import get_config
+from maintenance_waffle.core import get_maintenance_mode
+from maintenance_waffle.decorators import force_maintenance_mode_off, force_maintenance_mode_on
+from sample_site.demo.models import Note
+from sample_site.demo.users import BETA_GROUP, DEMO_USERS
+
+
+class NoteForm(forms.ModelForm):  # type: ignore[type-arg]
+    class Meta:
+        model = Note
+        fields = ("text",)
+
+
+@require_GET
+def home(request: HttpRequest) -> HttpResponse:
+    """A guide to trying each feature."""
+    config = get_config()
+    context = {
+        "demo_users": DEMO_USERS,
+        "beta_group": BETA_GROUP,
+        "switch_name": config.switch_name,
+        "flag_name": config.flag_name,
+        "exempt_flag_name": config.exempt_flag_name,
+    }
+    return render(request, "home.html", context)
+
+
+@require_http_methods(["GET", "HEAD", "POST"])
+def notes(request: HttpRequest) -> HttpResponse:
+    """A page that reads and writes the database."""
+    form = NoteForm()
+    if request.method == "POST":
+        if not request.user.is_authenticated:
+            return redirect_to_login(request.get_full_path())
+        form = NoteForm(request.POST)
+        if form.is_valid():
+            note = form.save(commit=False)
+            note.author = request.user
+            note.save()
+            messages.success(request, "Note saved.")
+            return redirect("notes")
+    context = {
+        "form": form,
+        "notes": Note.objects.select_related("author")[:20],
+        "note_count": Note.objects.count(),
+    }
+    return render(request, "notes.html", context)
+
+
+@require_GET
+def about(request: HttpRequest) -> HttpResponse:
+    """A page that reads neither the database nor the session."""
+    return render(request, "about.html")
+
+
+@require_GET
+def healthz(request: HttpRequest) -> HttpResponse:
+    """For load balancers: exempt through MAINTENANCE_MODE_IGNORE_URLS."""
+    return HttpResponse("ok", content_type="text/plain")
+
+
+@force_maintenance_mode_off
+@require_GET
+def status(request: HttpRequest) -> HttpResponse:
+    """Always reachable, even while the site is in maintenance."""
+    context = {
+        "site_wide": get_maintenance_mode(),
+        "this_request": getattr(request, "maintenance_mode", False),
+    }
+    return render(request, "status.html", context)
+
+
+@force_maintenance_mode_on
+def always_down(request: HttpRequest) -> HttpResponse:
+    """Always answered with the maintenance response: this body is never sent."""
+    return HttpResponse("This is never shown.")  # pragma: no cover
+
+
+@require_GET
+def api_ping(request: HttpRequest) -> JsonResponse:
+    """A JSON endpoint: in maintenance, JSON clients get application/problem+json."""
+    return JsonResponse({"ping": "pong", "time": timezone.now().isoformat()})

@@ -1,0 +1,33 @@
+"""Small functions named by dotted path in settings under test."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.http import HttpRequest
+
+
+def client_ip(request: HttpRequest) -> str | None:
+    """A client-IP getter reading a proxy header (None when the header is missing)."""
+    return request.headers.get("X-Real-IP")
+
+
+def get_context(request: HttpRequest) -> dict[str, Any]:
+    return {"greeting": "hello from get_context"}
+
+
+def get_context_with_status(request: HttpRequest) -> dict[str, Any]:
+    return {"status": "degraded", "component": "database"}
+
+
+def get_context_not_a_dict(request: HttpRequest) -> list[str]:
+    return ["not", "a", "dict"]
+
+
+def response_type(request: HttpRequest) -> str:
+    """JSON for the API, HTML for everything else (django-maintenance-mode #204)."""
+    return "json" if request.path.startswith("/api/") else "html"
+
+
+def response_type_xml(request: HttpRequest) -> str:
+    return "xml"

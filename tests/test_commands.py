@@ -1,0 +1,615 @@
+from __future__ import annotations
+
+import contextlib
+import json
+import os
+import sqlite3
+import subprocess
+import sys
+from decimal import Decimal
+from io import StringIO
+from pathlib import Path
+from typing import Any
+
+import pytest
+from django.contrib.auth.models import Group, User
+from django.core.management import call_command
+from django.core.management.base import CommandError
+from django.db import connection, transaction
+from model_bakery import baker
+from waffle.models import Flag, Switch
+
+from maintenance_waffle.core import get_maintenance_mode
+from tests import process_settings
+from tests import settings as test_settings
+
+pytestmark = pytest.mark.django_db
+
+ROOT = Path(__file__).resolve().parent.parent
+
+DEFAULT_FLAG: dict[str, Any] = {
+    "name": "maintenance_mode",
+    "everyone": False,
+    "percent": 0.0,
+    "superusers": False,
+    "staff": False,
+    "authenticated": False,
+    "languages": [],
+    "users": [],
+    "groups": [],
+}
+DEFAULT_EXEMPT_FLAG: dict[str, Any] = {
+    "name": "maintenance_mode_exempt",
+    "everyone": None,
+    "percent": 0.0,
+    "superusers": True,
+    "staff": False,
+    "authenticated": False,
+    "languages": [],
+    "users": [],
+    "groups": [],
+}
+
+
+def run(*args: str, **options: Any) -> str:
+    stdout = StringIO()
+    call_command("maintenance_mode", *args, stdout=stdout, **options)
+    return stdout.getvalue()
+
+
+def switch() -> Switch:
+    row: Switch = Switch.objects.get(name="maintenance_mode")
+    return row
+
+
+def set_switch(active: bool, note: str = "") -> None:
+    row = switch()
+    row.active = active
+    row.note = note
+    row.save()
+
+
+def targeted_flag() -> Flag:
+    flag: Flag = Flag.objects.get(name="maintenance_mode")
+    return flag
+
+
+# States --------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("state", ["on", "yes", "true", "1", "ON", " On ", "TRUE"])
+def test_on_states(state):
+    run(state)
+    assert switch().active is True
+    assert get_maintenance_mode() is True
+
+
+@pytest.mark.parametrize("state", ["off", "no", "false", "0", "OFF", "No"])
+def test_off_states(state):
+    set_switch(True)
+    assert get_maintenance_mode() is True
+    run(state)
+    assert switch().active is False
+    assert get_maintenance_mode() is False
+
+
+def test_on_creates_a_missing_switch():
+    switch().delete()
+    assert run("on") == "maintenance mode: on\n"
+    assert switch().active is True
+
+
+@pytest.mark.parametrize("state", ["hello", "status!", "", "onn", "2"])
+def test_unknown_state_is_a_command_error(state):
+    with pytest.raises(CommandError) as excinfo:
+        run(state)
+    assert str(excinfo.value) == f"Invalid argument: '{state}' expected <on|off|status>"
+    assert switch().active is False
+
+
+def test_unknown_state_changes_nothing_when_on():
+    set_switch(True, "reason")
+    with pytest.raises(
+        CommandError, match=r"^Invalid argument: 'hello' expected <on\|off\|status>$"
+    ):
+        run("hello")
+    assert (switch().active, switch().note) == (True, "reason")
+
+
+def test_missing_state_is_a_command_error():
+    with pytest.raises(CommandError, match="the following arguments are required: state"):
+        call_command("maintenance_mode")
+
+
+# Verbosity -----------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(("state", "word"), [("on", "on"), ("off", "off")])
+@pytest.mark.parametrize("verbosity", [1, 2, 3])
+def test_change_prints_one_line(state, word, verbosity):
+    set_switch(state == "off")
+    assert run(state, verbosity=verbosity) == f"maintenance mode: {word}\n"
+    assert switch().active is (state == "on")
+
+
+@pytest.mark.parametrize("state", ["on", "off", "status"])
+def test_verbosity_0_prints_nothing(state):
+    set_switch(state == "off")
+    assert run(state, verbosity=0) == ""
+    assert switch().active is (state == "on")
+
+
+@pytest.mark.parametrize("state", ["on", "off"])
+def test_already_in_state_verbosity_0_prints_nothing(state):
+    set_switch(state == "on")
+    assert run(state, verbosity=0) == ""
+
+
+@pytest.mark.parametrize("state", ["on", "off"])
+@pytest.mark.parametrize("verbosity", [1, 2])
+def test_already_in_state_verbosity_1_and_2_print_the_state(state, verbosity):
+    set_switch(state == "on", "kept")
+    assert run(state, verbosity=verbosity) == f"maintenance mode: {state}\n"
+    assert (switch().active, switch().note) == (state == "on", "kept")
+
+
+@pytest.mark.parametrize("state", ["on", "off"])
+def test_already_in_state_verbosity_3_prints_upstreams_line(state):
+    set_switch(state == "on")
+    assert run(state, verbosity=3) == f"maintenance mode is already {state}\n"
+
+
+# --reason --------------------------------------------------------------------------------
+
+
+def test_reason_is_stored_in_the_switch_note():
+    assert run("on", "--reason", "Upgrading the database") == "maintenance mode: on\n"
+    assert (switch().active, switch().note) == (True, "Upgrading the database")
+
+
+def test_on_without_reason_clears_the_previous_reason():
+    set_switch(False, "last week's upgrade")
+    run("on")
+    assert (switch().active, switch().note) == (True, "")
+
+
+def test_new_reason_while_on_is_saved():
+    set_switch(True, "first")
+    assert run("on", "--reason", "second", verbosity=3) == "maintenance mode: on\n"
+    assert (switch().active, switch().note) == (True, "second")
+
+
+def test_same_reason_while_on_is_already_on():
+    set_switch(True, "same")
+    assert run("on", "--reason", "same", verbosity=3) == "maintenance mode is already on\n"
+
+
+def test_plain_on_while_on_keeps_the_reason():
+    set_switch(True, "kept")
+    assert run("on", verbosity=3) == "maintenance mode is already on\n"
+    assert switch().note == "kept"
+
+
+@pytest.mark.parametrize("state", ["off", "no", "status"])
+def test_reason_with_other_states_is_a_command_error(state):
+    set_switch(True, "kept")
+    with pytest.raises(CommandError) as excinfo:
+        run(state, "--reason", "why")
+    assert str(excinfo.value) == "--reason can only be used with 'on' state"
+    assert (switch().active, switch().note) == (True, "kept")
+
+
+# status ----------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("active", [False, True])
+def test_status_verbosity_1_prints_one_line(active):
+    set_switch(active)
+    assert run("status") == f"maintenance mode: {'on' if active else 'off'}\n"
+    assert switch().active is active
+
+
+def test_status_verbosity_2_with_the_migrations_rows():
+    assert run("status", verbosity=2) == (
+        "maintenance mode: off\n"
+        "  switch 'maintenance_mode': off\n"
+        "  targeted flag 'maintenance_mode': nobody\n"
+        "  exempt flag 'maintenance_mode_exempt': superusers\n"
+    )
+
+
+def test_status_verbosity_2_shows_the_reason():
+    set_switch(True, "Moving to a new server")
+    assert run("status", verbosity=2) == (
+        "maintenance mode: on\n"
+        "  switch 'maintenance_mode': on\n"
+        "  reason: Moving to a new server\n"
+        "  targeted flag 'maintenance_mode': nobody\n"
+        "  exempt flag 'maintenance_mode_exempt': superusers\n"
+    )
+
+
+def test_status_verbosity_2_with_the_setting(settings):
+    settings.MAINTENANCE_MODE = True
+    assert run("status", verbosity=2) == (
+        "maintenance mode: on\n"
+        "  set by settings.MAINTENANCE_MODE\n"
+        "  switch 'maintenance_mode': off\n"
+        "  targeted flag 'maintenance_mode': nobody\n"
+        "  exempt flag 'maintenance_mode_exempt': superusers\n"
+    )
+
+
+def test_status_verbosity_2_with_missing_rows_and_other_names(settings):
+    settings.MAINTENANCE_WAFFLE_SWITCH = "site_down"
+    settings.MAINTENANCE_WAFFLE_FLAG = "beta_down"
+    settings.MAINTENANCE_WAFFLE_EXEMPT_FLAG = "beta_exempt"
+    assert run("status", verbosity=2) == (
+        "maintenance mode: off\n"
+        "  switch 'site_down': off\n"
+        "  targeted flag 'beta_down': missing (nobody)\n"
+        "  exempt flag 'beta_exempt': missing (nobody)\n"
+    )
+
+
+def _targeted_summary() -> str:
+    (line,) = [
+        line
+        for line in run("status", verbosity=2).splitlines()
+        if line.startswith("  targeted flag ")
+    ]
+    return line.removeprefix("  targeted flag 'maintenance_mode': ")
+
+
+@pytest.mark.parametrize(
+    ("fields", "summary"),
+    [
+        ({"everyone": True}, "everyone"),
+        ({"everyone": False, "superusers": True, "percent": Decimal(50)}, "nobody"),
+        ({"everyone": None, "superusers": False}, "nobody"),
+        ({"everyone": None, "superusers": True}, "superusers"),
+        ({"everyone": None, "superusers": False, "staff": True}, "staff"),
+        (
+            {"everyone": None, "superusers": False, "authenticated": True},
+            "authenticated users",
+        ),
+        (
+            {"everyone": None, "superusers": True, "staff": True, "authenticated": True},
+            "superusers, staff, authenticated users",
+        ),
+        ({"everyone": None, "superusers": False, "languages": "en,de, "}, "languages de, en"),
+        ({"everyone": None, "superusers": False, "percent": Decimal("12.5")}, "12.5%"),
+        ({"everyone": None, "superusers": False, "percent": Decimal(0)}, "nobody"),
+    ],
+)
+def test_status_summarises_the_targeted_flag(fields, summary):
+    flag = targeted_flag()
+    for name, value in fields.items():
+        setattr(flag, name, value)
+    flag.save()
+    assert _targeted_summary() == summary
+
+
+def test_status_summarises_groups_and_users():
+    flag = targeted_flag()
+    flag.everyone = None
+    flag.staff = True
+    flag.percent = Decimal(5)
+    flag.languages = "de"
+    flag.save()
+    flag.groups.add(*baker.make(Group, _quantity=1))
+    flag.users.add(*baker.make(User, _quantity=2))
+    assert _targeted_summary() == "staff, 1 group(s), 2 user(s), languages de, 5%"
+
+
+def test_status_summarises_a_missing_flag():
+    targeted_flag().delete()
+    assert _targeted_summary() == "missing (nobody)"
+
+
+# --json --------------------------------------------------------------------------------
+
+
+def test_status_json_with_the_migrations_rows():
+    output = run("status", "--json")
+    assert output.endswith("}\n")
+    assert output.count("\n") == 1
+    assert json.loads(output) == {
+        "maintenance_mode": False,
+        "switch": False,
+        "setting": None,
+        "window": None,
+        "reason": None,
+        "flag": DEFAULT_FLAG,
+        "exempt_flag": DEFAULT_EXEMPT_FLAG,
+    }
+
+
+@pytest.mark.parametrize("verbosity", [0, 1, 2, 3])
+def test_json_after_on(verbosity):
+    output = run("on", "--json", "--reason", "Upgrade", verbosity=verbosity)
+    assert json.loads(output) == {
+        "maintenance_mode": True,
+        "switch": True,
+        "setting": None,
+        "window": None,
+        "reason": "Upgrade",
+        "flag": DEFAULT_FLAG,
+        "exempt_flag": DEFAULT_EXEMPT_FLAG,
+    }
+
+
+@pytest.mark.parametrize("verbosity", [0, 1, 2, 3])
+def test_json_after_off(verbosity):
+    set_switch(True)
+    output = run("off", "--json", verbosity=verbosity)
+    assert json.loads(output)["maintenance_mode"] is False
+    assert json.loads(output)["switch"] is False
+
+
+@pytest.mark.parametrize("verbosity", [0, 1, 2, 3])
+@pytest.mark.parametrize("state", ["on", "off"])
+def test_json_when_already_in_state_is_one_object(state, verbosity):
+    set_switch(state == "on")
+    output = run(state, "--json", verbosity=verbosity)
+    assert json.loads(output)["maintenance_mode"] is (state == "on")
+
+
+def test_status_json_with_the_setting_and_targeting(settings):
+    settings.MAINTENANCE_MODE = True
+    flag = targeted_flag()
+    flag.everyone = None
+    flag.percent = Decimal("2.5")
+    flag.languages = "en,de"
+    flag.save()
+    (group,) = baker.make(Group, _quantity=1)
+    users = baker.make(User, _quantity=2)
+    flag.groups.add(group)
+    flag.users.add(*users)
+    Flag.objects.get(name="maintenance_mode_exempt").delete()
+    assert json.loads(run("status", "--json")) == {
+        "maintenance_mode": True,
+        "switch": False,
+        "setting": True,
+        "window": None,
+        "reason": None,
+        "flag": {
+            **DEFAULT_FLAG,
+            "everyone": None,
+            "percent": 2.5,
+            "languages": ["de", "en"],
+            "users": sorted(user.pk for user in users),
+            "groups": [group.pk],
+        },
+        "exempt_flag": None,
+    }
+
+
+# --interactive ---------------------------------------------------------------------------
+
+
+class Answers:
+    """Stands in for ``input()``: records the prompts, gives one answer."""
+
+    def __init__(self, answer: str | BaseException) -> None:
+        self.answer = answer
+        self.prompts: list[str] = []
+
+    def __call__(self, prompt: str) -> str:
+        self.prompts.append(prompt)
+        if isinstance(self.answer, BaseException):
+            raise self.answer
+        return self.answer
+
+
+@pytest.fixture
+def answer(monkeypatch):
+    def install(value: str | BaseException) -> Answers:
+        answers = Answers(value)
+        monkeypatch.setattr("builtins.input", answers)
+        return answers
+
+    return install
+
+
+@pytest.mark.parametrize("reply", ["y", "Y", "yes", " y "])
+def test_interactive_yes_turns_on(answer, reply):
+    answers = answer(reply)
+    assert run("on", "--interactive") == "maintenance mode: on\n"
+    assert answers.prompts == ["maintenance mode on? (y/N) "]
+    assert switch().active is True
+
+
+def test_interactive_yes_turns_off(answer):
+    set_switch(True)
+    answers = answer("y")
+    assert run("off", "--interactive") == "maintenance mode: off\n"
+    assert answers.prompts == ["maintenance mode off? (y/N) "]
+    assert switch().active is False
+
+
+@pytest.mark.parametrize("reply", ["n", "", "no", "maybe", EOFError()])
+def test_interactive_anything_else_changes_nothing(answer, reply):
+    answers = answer(reply)
+    assert run("on", "--interactive") == ""
+    assert answers.prompts == ["maintenance mode on? (y/N) "]
+    assert switch().active is False
+
+
+def test_interactive_decline_at_verbosity_3_prints_the_state(answer):
+    answer("n")
+
+    assert run("on", "--interactive", verbosity=3) == "maintenance mode: off\n"
+    assert switch().active is False
+
+
+@pytest.mark.parametrize("state", ["on", "off"])
+def test_interactive_does_not_ask_when_already_in_state(answer, state):
+    set_switch(state == "on")
+    answers = answer("y")
+    assert run(state, "--interactive", verbosity=3) == f"maintenance mode is already {state}\n"
+    assert answers.prompts == []
+
+
+# MAINTENANCE_MODE in settings ------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("verbosity", "output"),
+    [(1, "maintenance mode: on\n"), (3, "maintenance mode is already on\n")],
+)
+def test_on_with_the_setting_true_is_already_on(settings, verbosity, output):
+    settings.MAINTENANCE_MODE = True
+    assert run("on", verbosity=verbosity) == output
+    assert switch().active is False
+
+
+@pytest.mark.parametrize(("value", "state"), [(True, "off"), (False, "on")])
+def test_changing_against_the_setting_is_a_command_error(settings, value, state):
+    settings.MAINTENANCE_MODE = value
+    with pytest.raises(CommandError) as excinfo:
+        run(state)
+    assert (
+        str(excinfo.value) == "Maintenance mode cannot be set dynamically if defined in settings."
+    )
+    assert switch().active is False
+
+
+# Database failures -----------------------------------------------------------------------
+
+
+@contextlib.contextmanager
+def switch_table_renamed():
+    with connection.cursor() as cursor:
+        cursor.execute("ALTER TABLE waffle_switch RENAME TO waffle_switch_away")
+    try:
+        yield
+    finally:
+        with connection.cursor() as cursor:
+            cursor.execute("ALTER TABLE waffle_switch_away RENAME TO waffle_switch")
+
+
+@contextlib.contextmanager
+def switch_table_read_only():
+    with connection.cursor() as cursor:
+        for event in ("INSERT", "UPDATE"):
+            cursor.execute(
+                f"CREATE TRIGGER read_only_{event.lower()} BEFORE {event} ON waffle_switch "
+                "BEGIN SELECT RAISE(ABORT, 'read-only'); END"
+            )
+    try:
+        yield
+    finally:
+        with connection.cursor() as cursor:
+            for event in ("insert", "update"):
+                cursor.execute(f"DROP TRIGGER read_only_{event}")
+
+
+@pytest.mark.parametrize("state", ["on", "off", "status"])
+def test_unreadable_state_is_a_command_error(state):
+    with switch_table_renamed(), pytest.raises(CommandError) as excinfo:
+        run(state)
+    assert str(excinfo.value).startswith("Unable to read the maintenance state: ")
+    assert "waffle_switch" in str(excinfo.value)
+    assert switch().active is False
+
+
+@pytest.mark.parametrize(("active", "state"), [(False, "on"), (True, "off")])
+def test_unwritable_state_is_a_command_error(active, state):
+    set_switch(active)
+    with (
+        switch_table_read_only(),
+        pytest.raises(CommandError) as excinfo,
+        # The failed write rolls back to here, not the test's transaction.
+        transaction.atomic(),
+    ):
+        run(state)
+    assert str(excinfo.value) == "Unable to write the maintenance state: read-only"
+    assert switch().active is active
+    assert get_maintenance_mode() is active
+
+
+def test_unwritable_missing_switch_is_a_command_error():
+    switch().delete()
+    with (
+        switch_table_read_only(),
+        pytest.raises(CommandError, match=r"^Unable to write the maintenance state: read-only$"),
+        transaction.atomic(),
+    ):
+        run("on")
+    assert not Switch.objects.filter(name="maintenance_mode").exists()
+
+
+# A real process: exit codes and output ---------------------------------------------------
+
+
+def test_process_settings_differ_only_in_the_database_and_interval():
+    names = {name for name in dir(test_settings) if name.isupper()}
+    changed = {"DATABASES", "MAINTENANCE_WAFFLE_REFRESH_INTERVAL"}
+    assert names | changed == {name for name in dir(process_settings) if name.isupper()}
+    for name in names - changed:
+        assert getattr(process_settings, name) == getattr(test_settings, name)
+    assert process_settings.DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3"
+
+
+def django(database: Path, *args: str) -> subprocess.CompletedProcess[str]:
+    env = {
+        **os.environ,
+        "DJANGO_SETTINGS_MODULE": "tests.process_settings",
+        "MAINTENANCE_WAFFLE_TEST_DB": str(database),
+    }
+    return subprocess.run(
+        [sys.executable, "-m", "django", *args],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+
+
+@pytest.fixture(scope="module")
+def database(tmp_path_factory):
+    path = tmp_path_factory.mktemp("cli") / "db.sqlite3"
+    migrated = django(path, "migrate", "--no-input", "-v", "0")
+    assert migrated.returncode == 0, migrated.stderr
+    return path
+
+
+def switch_row(database: Path) -> tuple[int, str] | None:
+    with contextlib.closing(sqlite3.connect(database)) as db:
+        row: tuple[int, str] | None = db.execute(
+            "SELECT active, note FROM waffle_switch WHERE name = 'maintenance_mode'"
+        ).fetchone()
+    return row
+
+
+@pytest.mark.parametrize(
+    ("args", "code", "message"),
+    [
+        (["hello"], 1, "CommandError: Invalid argument: 'hello' expected <on|off|status>\n"),
+        (["off", "--reason", "x"], 1, "CommandError: --reason can only be used with 'on' state\n"),
+        ([], 2, "error: the following arguments are required: state\n"),
+        (["--bogus", "on"], 2, "error: unrecognized arguments: --bogus\n"),
+        (["on", "extra"], 2, "error: unrecognized arguments: extra\n"),
+    ],
+)
+def test_cli_errors_exit_code_and_change_nothing(database, args, code, message):
+    before = switch_row(database)
+    assert before is not None
+    result = django(database, "maintenance_mode", *args)
+    assert result.returncode == code
+    assert result.stderr.endswith(message)
+    assert result.stdout == ""
+    assert switch_row(database) == before
+
+
+def test_cli_on_then_status_in_another_process(database):
+    result = django(database, "maintenance_mode", "on", "--reason", "CLI test")
+    assert (result.returncode, result.stdout, result.stderr) == (0, "maintenance mode: on\n", "")
+    assert switch_row(database) == (1, "CLI test")
+    status = django(database, "maintenance_mode", "status", "--json")
+    assert status.returncode == 0
+    assert json.loads(status.stdout)["maintenance_mode"] is True
+    assert json.loads(status.stdout)["reason"] == "CLI test"

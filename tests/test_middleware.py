@@ -1,0 +1,393 @@
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import Any
+
+import pytest
+import waffle
+from django.contrib.auth.models import Group, User
+from django.db import connection
+from django.test import override_settings
+from django.test.utils import CaptureQueriesContext
+from model_bakery import baker
+from waffle.models import Flag, Switch
+
+from maintenance_waffle.core import set_maintenance_mode
+from maintenance_waffle.decision import bucket
+from maintenance_waffle.middleware import MaintenanceModeMiddleware
+from tests.caches import CountingCache
+
+pytestmark = pytest.mark.django_db
+
+
+def switch_on(note: str = "") -> None:
+    switch = Switch.objects.get(name="maintenance_mode")
+    switch.active = True
+    switch.note = note
+    switch.save()
+
+
+def target(flag_name: str = "maintenance_mode", **fields: Any) -> Flag:
+    flag: Flag = Flag.objects.get(name=flag_name)
+    flag.everyone = None
+    for name, value in fields.items():
+        setattr(flag, name, value)
+    flag.save()
+    return flag
+
+
+def assert_maintenance(response: Any) -> None:
+    assert response.status_code == 503
+    assert response["Retry-After"] == "3600"
+    assert "no-store" in response["Cache-Control"]
+
+
+@pytest.fixture
+def table_gone() -> Iterator[None]:
+    with connection.cursor() as cursor:
+        cursor.execute("ALTER TABLE waffle_switch RENAME TO waffle_switch_gone")
+    try:
+        yield
+    finally:
+        with connection.cursor() as cursor:
+            cursor.execute("ALTER TABLE waffle_switch_gone RENAME TO waffle_switch")
+
+
+def test_is_sync_and_async_capable() -> None:
+    assert MaintenanceModeMiddleware.sync_capable
+    assert MaintenanceModeMiddleware.async_capable
+
+
+def test_off_passes(http: Any) -> None:
+    response = http.get("/page/")
+
+    assert response.status_code == 200
+    assert response.content == b"maintenance_mode=False\n"
+
+
+def test_async_view_passes(http: Any) -> None:
+    assert http.get("/async/").content == b"async home"
+
+
+def test_switch_on_answers_503(http: Any) -> None:
+    switch_on()
+
+    response = http.get("/")
+
+    assert_maintenance(response)
+    assert response["Content-Type"] == "text/html; charset=utf-8"
+    assert b"We\xe2\x80\x99ll be back soon" in response.content
+
+
+def test_unknown_urls_get_503_not_404(http: Any) -> None:
+    switch_on()
+
+    assert_maintenance(http.get("/no/such/page/"))
+
+
+def test_reason_is_shown(http: Any) -> None:
+    switch_on(note="Moving to a bigger database")
+
+    assert b"Moving to a bigger database" in http.get("/").content
+
+
+def test_head_gets_no_body(http: Any) -> None:
+    switch_on()
+
+    response = http.head("/")
+
+    assert_maintenance(response)
+    assert response.content == b""
+
+
+def test_json_clients_get_problem_details(http: Any) -> None:
+    switch_on(note="Upgrading")
+
+    response = http.get("/", headers={"accept": "application/json"})
+
+    assert_maintenance(response)
+    assert response["Content-Type"] == "application/problem+json"
+    assert response.json()["detail"] == "Upgrading"
+    assert "Accept" in response["Vary"]
+
+
+def test_every_method_is_answered(http: Any) -> None:
+    switch_on()
+
+    assert_maintenance(http.post("/"))
+    assert_maintenance(http.delete("/"))
+
+
+def test_admin_stays_reachable(http: Any) -> None:
+    switch_on()
+
+    assert http.get("/admin/login/").status_code == 200
+
+
+@override_settings(MAINTENANCE_MODE_IGNORE_ADMIN_SITE=False)
+def test_admin_can_be_closed_too(http: Any) -> None:
+    switch_on()
+
+    assert_maintenance(http.get("/admin/login/"))
+
+
+def test_off_url_stays_reachable(http: Any) -> None:
+    switch_on()
+
+    response = http.get("/maintenance-mode/off/")
+
+    assert response.status_code == 302
+    assert response["Location"].startswith("/accounts/login/")
+
+
+@override_settings(MAINTENANCE_MODE_IGNORE_URLS=(r"^/healthz$",))
+def test_ignored_urls_pass(http: Any) -> None:
+    switch_on()
+
+    assert http.get("/healthz").status_code == 200
+    assert_maintenance(http.get("/healthz/more"))
+
+
+def test_superusers_are_exempt_by_the_exempt_flag(http: Any) -> None:
+    switch_on()
+    http.force_login(baker.make(User, is_superuser=True))
+
+    response = http.get("/page/")
+
+    assert response.status_code == 200
+    # Exempt, but still in maintenance: templates can show a banner.
+    assert response.content == b"maintenance_mode=True\n"
+
+
+def test_staff_are_not_exempt_by_default(http: Any) -> None:
+    switch_on()
+    http.force_login(baker.make(User, is_staff=True))
+
+    assert_maintenance(http.get("/"))
+
+
+def test_exempt_flag_groups_pass(http: Any) -> None:
+    switch_on()
+    operators = baker.make(Group)
+    target("maintenance_mode_exempt", superusers=False).groups.add(operators)
+    operator, visitor = baker.make(User, _quantity=2)
+    operator.groups.add(operators)
+
+    http.force_login(operator)
+    assert http.get("/").status_code == 200
+    http.force_login(visitor)
+    assert_maintenance(http.get("/"))
+
+
+def test_exempt_flag_off_for_everyone_exempts_nobody(http: Any) -> None:
+    switch_on()
+    target("maintenance_mode_exempt", everyone=False)
+    http.force_login(baker.make(User, is_superuser=True))
+
+    assert_maintenance(http.get("/"))
+
+
+def test_targeted_flag_puts_a_group_into_maintenance(http: Any) -> None:
+    beta = baker.make(Group, name="beta")
+    target(superusers=False).groups.add(beta)
+    member, other = baker.make(User, _quantity=2)
+    member.groups.add(beta)
+
+    http.force_login(member)
+    assert_maintenance(http.get("/"))
+    http.force_login(other)
+    response = http.get("/page/")
+    assert response.status_code == 200
+    assert response.content == b"maintenance_mode=False\n"
+
+
+def test_targeted_flag_for_listed_users_and_staff(http: Any) -> None:
+    listed, plain = baker.make(User, _quantity=2)
+    target(staff=True).users.add(listed)
+
+    http.force_login(listed)
+    assert_maintenance(http.get("/"))
+    http.force_login(baker.make(User, is_staff=True))
+    assert_maintenance(http.get("/"))
+    http.force_login(plain)
+    assert http.get("/").status_code == 200
+    http.logout()
+    assert http.get("/").status_code == 200
+
+
+def test_targeted_flag_for_everyone_is_not_site_wide(http: Any) -> None:
+    target(everyone=True)
+
+    assert_maintenance(http.get("/"))
+    assert http.get("/admin/login/").status_code == 200
+
+
+def test_targeted_flag_by_language(http: Any) -> None:
+    target(languages="de")
+
+    assert_maintenance(http.get("/", headers={"accept-language": "de"}))
+    assert http.get("/", headers={"accept-language": "en"}).status_code == 200
+
+
+def test_exemption_beats_targeting(http: Any) -> None:
+    beta = baker.make(Group)
+    target(superusers=False).groups.add(beta)
+    admin = baker.make(User, is_superuser=True)
+    admin.groups.add(beta)
+    http.force_login(admin)
+
+    response = http.get("/page/")
+
+    assert response.content == b"maintenance_mode=True\n"
+
+
+def test_targeted_percentage_is_deterministic_per_user(http: Any) -> None:
+    target(percent=50)
+    users = baker.make(User, _quantity=12)
+    inside = [u for u in users if bucket("maintenance_mode", f"user:{u.pk}") < 50]
+    outside = [u for u in users if u not in inside]
+    assert inside
+    assert outside
+
+    for user in users:
+        http.force_login(user)
+        expected = 503 if user in inside else 200
+        assert [http.get("/").status_code for _ in range(2)] == [expected, expected]
+
+
+def test_forged_waffle_cookies_and_override_change_nothing(http: Any) -> None:
+    switch_on()
+    target("maintenance_mode_exempt", percent=50, testing=True)
+    visitor = next(
+        user
+        for user in baker.make(User, _quantity=20)
+        if bucket("maintenance_mode_exempt", f"user:{user.pk}") >= 50
+    )
+    http.force_login(visitor)
+    http.cookies["dwf_maintenance_mode_exempt"] = "True"
+    http.cookies["dwft_maintenance_mode_exempt"] = "True"
+
+    with override_settings(WAFFLE_OVERRIDE=True):
+        assert_maintenance(http.get("/?maintenance_mode_exempt=1&dwft_maintenance_mode_exempt=1"))
+        assert_maintenance(http.get("/", headers={"dwft-maintenance-mode-exempt": "1"}))
+
+
+@override_settings(MAINTENANCE_WAFFLE_TRUST_WAFFLE_COOKIES=True)
+def test_waffle_cookies_decide_when_trusted(http: Any) -> None:
+    switch_on()
+    target("maintenance_mode_exempt", percent=1)
+    http.cookies["dwf_maintenance_mode_exempt"] = "True"
+
+    response = http.get("/")
+
+    assert response.status_code == 200
+    # WaffleMiddleware re-sends the cookie it was given.
+    assert response.cookies["dwf_maintenance_mode_exempt"].value == "True"
+
+
+@override_settings(MAINTENANCE_MODE=True)
+def test_setting_true_forces_maintenance(http: Any) -> None:
+    assert_maintenance(http.get("/"))
+
+
+@override_settings(MAINTENANCE_MODE=False)
+def test_setting_false_overrides_the_switch(http: Any) -> None:
+    switch_on()
+
+    assert http.get("/").status_code == 200
+
+
+def test_a_change_in_this_process_is_seen_at_once(http: Any) -> None:
+    assert http.get("/").status_code == 200
+
+    set_maintenance_mode(True)
+    assert_maintenance(http.get("/"))
+
+    set_maintenance_mode(False)
+    assert http.get("/").status_code == 200
+
+
+@override_settings(MAINTENANCE_WAFFLE_REFRESH_INTERVAL=3600)
+def test_a_change_elsewhere_waits_for_the_refresh(http: Any) -> None:
+    assert http.get("/").status_code == 200
+    # As another process would: no signal reaches this one.
+    Switch.objects.filter(name="maintenance_mode").update(active=True)
+    assert http.get("/").status_code == 200
+
+    with override_settings(MAINTENANCE_WAFFLE_REFRESH_INTERVAL=0):
+        assert_maintenance(http.get("/"))
+
+
+@pytest.mark.usefixtures("table_gone")
+def test_a_missing_table_never_becomes_a_500(http: Any) -> None:
+    assert http.get("/").status_code == 200
+
+
+@override_settings(MAINTENANCE_MODE_STATE_BACKEND_FALLBACK_VALUE=True)
+@pytest.mark.usefixtures("table_gone")
+def test_failing_closed_answers_503(http: Any) -> None:
+    assert_maintenance(http.get("/"))
+
+
+def test_force_on_views_get_503_without_calling_the_view(http: Any) -> None:
+    assert_maintenance(http.get("/force-on/"))
+    assert_maintenance(http.get("/async-force-on/"))
+
+
+def test_force_off_views_pass_while_on(http: Any) -> None:
+    switch_on()
+
+    assert http.get("/force-off/").content == b"forced off"
+    assert http.get("/async-force-off/").content == b"async forced off"
+
+
+def test_no_queries_and_no_cache_operations_when_off(http: Any) -> None:
+    with override_settings(
+        CACHES={"default": {"BACKEND": "tests.caches.CountingCache"}},
+        ROOT_URLCONF="tests.urls",
+    ):
+        http.get("/")  # loads the snapshot
+        CountingCache.operations = 0
+        with CaptureQueriesContext(connection) as queries:
+            for _ in range(3):
+                assert http.get("/").status_code == 200
+
+        assert len(queries) == 0
+        assert CountingCache.operations == 0
+        # The counter works: waffle's own check costs a cache round trip.
+        waffle.switch_is_active("maintenance_mode")
+        assert CountingCache.operations > 0
+
+
+def test_no_queries_and_no_cache_operations_for_anonymous_visitors_when_on(http: Any) -> None:
+    switch_on()
+    with override_settings(CACHES={"default": {"BACKEND": "tests.caches.CountingCache"}}):
+        http.get("/")
+        CountingCache.operations = 0
+        with CaptureQueriesContext(connection) as queries:
+            for _ in range(3):
+                assert_maintenance(http.get("/"))
+        assert len(queries) == 0
+        assert CountingCache.operations == 0
+
+
+def test_request_without_user_attribute(rf: Any) -> None:
+    switch_on()
+    middleware = MaintenanceModeMiddleware(lambda request: None)  # type: ignore[arg-type,return-value]
+    request = rf.get("/")
+
+    response = middleware(request)
+
+    assert response.status_code == 503
+    assert request.maintenance_mode is True
+
+
+@override_settings(MAINTENANCE_MODE_REDIRECT_URL="/maintenance/")
+def test_redirect_url_sends_visitors_to_a_page_that_stays_up(http: Any) -> None:
+    switch_on()
+
+    response = http.get("/")
+
+    assert response.status_code == 302
+    assert response["Location"] == "/maintenance/"
+    assert http.get("/maintenance/").content == b"we are busy"

@@ -1,0 +1,77 @@
+"""A change made by one process reaches another one serving with a per-process cache."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+import time
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+
+# A long-running process that answers "what is the state?" on each input line, the way
+# a server worker would decide a request: our snapshot next to waffle's own check.
+SERVING = """
+import json, sys, django
+django.setup()
+import waffle
+from maintenance_waffle.core import get_maintenance_mode
+for _ in sys.stdin:
+    print(json.dumps([get_maintenance_mode(), waffle.switch_is_active("maintenance_mode")]))
+    sys.stdout.flush()
+"""
+
+
+@pytest.fixture
+def environment(tmp_path: Path) -> dict[str, str]:
+    env = {
+        **os.environ,
+        "DJANGO_SETTINGS_MODULE": "tests.process_settings",
+        "MAINTENANCE_WAFFLE_TEST_DB": str(tmp_path / "db.sqlite3"),
+        "PYTHONPATH": str(ROOT),
+    }
+    manage(env, "migrate", "--verbosity", "0")
+    return env
+
+
+def manage(env: dict[str, str], *args: str) -> None:
+    subprocess.run(
+        [sys.executable, "-m", "django", *args], env=env, cwd=ROOT, check=True, timeout=60
+    )
+
+
+def test_a_change_from_another_process_is_seen_within_the_interval(
+    environment: dict[str, str],
+) -> None:
+    with subprocess.Popen(
+        [sys.executable, "-c", SERVING],
+        env=environment,
+        cwd=ROOT,
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        text=True,
+    ) as server:
+        assert server.stdin is not None
+        assert server.stdout is not None
+
+        def ask() -> Any:
+            server.stdin.write("?\n")  # type: ignore[union-attr]
+            server.stdin.flush()  # type: ignore[union-attr]
+            return json.loads(server.stdout.readline())  # type: ignore[union-attr]
+
+        assert ask() == [False, False]  # both read, and waffle's cache now holds "off"
+
+        manage(environment, "maintenance_mode", "on")
+        time.sleep(0.3)  # the refresh interval (0.2 s) has passed
+        # Ours follows; waffle's per-process cache still says "off".
+        assert ask() == [True, False]
+
+        manage(environment, "waffle_switch", "maintenance_mode", "off")
+        time.sleep(0.3)
+        assert ask()[0] is False
+        server.stdin.close()

@@ -1,0 +1,35 @@
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+from maintenance_waffle.conf import DEFAULTS
+
+ROOT = Path(__file__).resolve().parent.parent
+README = (ROOT / "README.md").read_text()
+
+
+def test_readme_opens_with_the_two_commands() -> None:
+    block = README.split("```sh\n", 1)[1].split("```", 1)[0]
+
+    assert [line.split()[:2] for line in block.splitlines()] == [
+        ["make", "demo"],
+        ["make", "test"],
+    ]
+
+
+def test_every_setting_has_a_subsection_and_nothing_else_does() -> None:
+    documented = re.findall(r"^### `([A-Z_]+)`$", README, flags=re.MULTILINE)
+
+    assert documented == list(DEFAULTS)
+
+
+def test_every_check_id_is_in_the_table_and_nothing_else_is() -> None:
+    source = "".join(
+        (ROOT / "maintenance_waffle" / name).read_text() for name in ("conf.py", "checks.py")
+    )
+    emitted = set(re.findall(r'"(?:maintenance_waffle\.)?([EW]\d{3})"', source))
+    documented = re.findall(r"^\| `maintenance_waffle\.([EW]\d{3})` \|", README, re.MULTILINE)
+
+    assert sorted(documented) == documented
+    assert set(documented) == emitted

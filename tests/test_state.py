@@ -1,0 +1,341 @@
+from __future__ import annotations
+
+import logging
+import sys
+import threading
+import time
+import traceback
+from collections.abc import Iterator
+
+import pytest
+from django.contrib.auth.models import Group, User
+from django.db import connection
+from django.test import override_settings
+from model_bakery import baker
+from waffle.models import Flag, Switch
+
+from maintenance_waffle.conf import get_config
+from maintenance_waffle.state import (
+    FlagRule,
+    Snapshot,
+    State,
+    groups_through,
+    load,
+    make_snapshot,
+    state,
+)
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def fresh() -> State:
+    return State()
+
+
+@pytest.fixture
+def switch_table_gone() -> Iterator[None]:
+    """The switch table is missing, as when the app is deployed before `migrate`."""
+    with connection.cursor() as cursor:
+        cursor.execute("ALTER TABLE waffle_switch RENAME TO waffle_switch_gone")
+    try:
+        yield
+    finally:
+        with connection.cursor() as cursor:
+            cursor.execute("ALTER TABLE waffle_switch_gone RENAME TO waffle_switch")
+
+
+def test_load_reads_the_rows_the_migration_created() -> None:
+    snapshot = load(get_config())
+
+    assert snapshot == Snapshot(
+        switch=False,
+        reason="",
+        flag=FlagRule(name="maintenance_mode", everyone=False),
+        exempt=FlagRule(name="maintenance_mode_exempt", superusers=True),
+        idle=True,
+    )
+
+
+def test_load_without_rows_means_off_and_nobody() -> None:
+    Switch.objects.all().delete()
+    Flag.objects.all().delete()
+
+    assert load(get_config()) == Snapshot()
+
+
+def test_load_reads_switch_and_reason() -> None:
+    Switch.objects.filter(name="maintenance_mode").update(active=True, note="Upgrading")
+
+    snapshot = load(get_config())
+
+    assert (snapshot.switch, snapshot.reason, snapshot.idle) == (True, "Upgrading", False)
+
+
+def test_load_reads_flag_targeting() -> None:
+    beta, other = baker.make(Group, _quantity=2)
+    member, listed, _ = baker.make(User, _quantity=3)
+    member.groups.add(beta)
+    flag = Flag.objects.get(name="maintenance_mode")
+    flag.everyone = None
+    flag.percent = 12.5
+    flag.staff = True
+    flag.authenticated = True
+    flag.testing = True
+    flag.rollout = True
+    flag.languages = "de, fr,,"
+    flag.save()
+    flag.groups.add(beta, other)
+    flag.users.add(listed)
+
+    rule = load(get_config()).flag
+
+    assert rule == FlagRule(
+        name="maintenance_mode",
+        everyone=None,
+        percent=12.5,
+        testing=True,
+        superusers=False,
+        staff=True,
+        authenticated=True,
+        rollout=True,
+        languages=frozenset({"de", "fr"}),
+        user_ids=frozenset({listed.pk}),
+        group_ids=frozenset({beta.pk, other.pk}),
+        group_member_ids=frozenset({member.pk}),
+    )
+
+
+def test_flag_decided_for_everyone_keeps_its_users_and_groups() -> None:
+    flag = Flag.objects.get(name="maintenance_mode")
+    flag.everyone = True
+    flag.save()
+    user = baker.make(User)
+    group = baker.make(Group)
+    flag.users.add(user)
+    flag.groups.add(group)
+
+    rule = load(get_config()).flag
+
+    assert rule is not None
+    # Shown by `maintenance_mode status`; `everyone` still decides alone.
+    assert rule.everyone is True
+    assert (rule.user_ids, rule.group_ids) == (frozenset({user.pk}), frozenset({group.pk}))
+    assert rule.can_be_active(trust_waffle_cookies=False)
+
+
+@pytest.mark.parametrize(
+    ("rule", "trusted", "expected"),
+    [
+        (FlagRule(name="f"), False, False),
+        (FlagRule(name="f", everyone=True), False, True),
+        (FlagRule(name="f", everyone=False, superusers=True), False, False),
+        (FlagRule(name="f", percent=0.1), False, True),
+        (FlagRule(name="f", superusers=True), False, True),
+        (FlagRule(name="f", staff=True), False, True),
+        (FlagRule(name="f", authenticated=True), False, True),
+        (FlagRule(name="f", languages=frozenset({"de"})), False, True),
+        (FlagRule(name="f", user_ids=frozenset({1})), False, True),
+        (FlagRule(name="f", group_member_ids=frozenset({1})), False, True),
+        (FlagRule(name="f", group_ids=frozenset({1})), False, False),
+        (FlagRule(name="f", testing=True), False, False),
+        (FlagRule(name="f", testing=True), True, True),
+    ],
+)
+def test_can_be_active(rule: FlagRule, trusted: bool, expected: bool) -> None:
+    assert rule.can_be_active(trusted) is expected
+
+
+def test_snapshot_is_idle_only_when_nothing_can_apply() -> None:
+    config = get_config()
+    assert make_snapshot(config).idle
+    assert make_snapshot(config, exempt=FlagRule(name="x", everyone=True)).idle
+    assert not make_snapshot(config, switch=True).idle
+    assert not make_snapshot(config, flag=FlagRule(name="x", staff=True)).idle
+
+
+@override_settings(MAINTENANCE_WAFFLE_TRUST_WAFFLE_COOKIES=True, WAFFLE_OVERRIDE=True)
+def test_waffle_override_makes_any_existing_flag_possible_when_trusted() -> None:
+    config = get_config()
+    assert not make_snapshot(config, flag=FlagRule(name="x", everyone=False)).idle
+    assert make_snapshot(config, flag=None).idle
+
+
+def test_groups_through_is_empty_for_a_user_model_without_groups() -> None:
+    assert groups_through(User) == [User.groups.through]
+    assert groups_through(Switch) == []
+
+
+def test_get_keeps_the_snapshot_within_the_interval(fresh: State) -> None:
+    config = get_config()
+    assert not fresh.get(config).switch
+    # Another process's change: no signal reaches this one.
+    Switch.objects.filter(name="maintenance_mode").update(active=True)
+
+    assert not fresh.get(config).switch
+    assert fresh.peek(config) is not None
+
+
+@override_settings(MAINTENANCE_WAFFLE_REFRESH_INTERVAL=0)
+def test_get_rereads_once_the_interval_has_passed(fresh: State) -> None:
+    config = get_config()
+    assert not fresh.get(config).switch
+    Switch.objects.filter(name="maintenance_mode").update(active=True)
+
+    assert fresh.peek(config) is None
+    assert fresh.get(config).switch
+
+
+def test_a_save_in_this_process_is_seen_at_once() -> None:
+    config = get_config()
+    assert not state.get(config).switch
+
+    Switch.objects.filter(name="maintenance_mode").update(active=True)
+    Switch.objects.get(name="maintenance_mode").save()
+
+    assert state.peek(config) is None
+    assert state.get(config).switch
+
+
+def test_flag_membership_changes_are_seen_at_once() -> None:
+    config = get_config()
+    user = baker.make(User)
+    group = baker.make(Group)
+    flag = Flag.objects.get(name="maintenance_mode_exempt")
+    flag.groups.add(group)
+    assert state.get(config).exempt.group_member_ids == frozenset()  # type: ignore[union-attr]
+
+    user.groups.add(group)
+
+    assert state.get(config).exempt.group_member_ids == {user.pk}  # type: ignore[union-attr]
+
+
+def test_an_invalidation_during_a_load_forces_another_load(
+    fresh: State, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    config = get_config()
+
+    def load_racing_a_change(config_: object) -> Snapshot:
+        fresh.invalidate()
+        return Snapshot(switch=True, idle=False)
+
+    monkeypatch.setattr("maintenance_waffle.state.load", load_racing_a_change)
+
+    assert fresh.get(config).switch
+    assert fresh.peek(config) is None
+
+
+def test_a_busy_refresh_serves_the_current_snapshot(fresh: State) -> None:
+    config = get_config()
+    before = fresh.get(config)
+    Switch.objects.filter(name="maintenance_mode").update(active=True)
+    fresh.invalidate()
+
+    with fresh._lock:  # another thread is refreshing
+        assert fresh.get(config) is before
+
+    assert fresh.get(config).switch
+
+
+def test_a_waiting_first_request_uses_the_snapshot_loaded_meanwhile(fresh: State) -> None:
+    config = get_config()
+    results: list[Snapshot] = []
+    loaded = Snapshot(switch=True, idle=False)
+    waiter = threading.Thread(target=lambda: results.append(fresh.get(config)))
+
+    with fresh._lock:
+        waiter.start()
+        # Wait until the waiter blocks on the lock inside _refresh.
+        assert any(_blocked_in_refresh(waiter) for _ in range(10_000))
+        fresh._snapshot = loaded
+        fresh._next_check = float("inf")
+    waiter.join()
+
+    assert results == [loaded]
+
+
+def _blocked_in_refresh(thread: threading.Thread) -> bool:
+    time.sleep(0.001)
+    frame = sys._current_frames().get(thread.ident or 0)
+    return any(f.f_code.co_name == "_refresh" for f, _ in traceback.walk_stack(frame))
+
+
+@pytest.mark.usefixtures("switch_table_gone")
+def test_failure_without_a_known_state_uses_the_fallback_value(
+    fresh: State, caplog: pytest.LogCaptureFixture
+) -> None:
+    with caplog.at_level(logging.WARNING, logger="maintenance_waffle"):
+        snapshot = fresh.get(get_config())
+
+    assert not snapshot.switch
+    assert "MAINTENANCE_MODE_STATE_BACKEND_FALLBACK_VALUE (False)" in caplog.text
+
+
+@override_settings(MAINTENANCE_MODE_STATE_BACKEND_FALLBACK_VALUE=True)
+@pytest.mark.usefixtures("switch_table_gone")
+def test_failure_can_fail_closed(fresh: State) -> None:
+    snapshot = fresh.get(get_config())
+
+    assert (snapshot.switch, snapshot.idle) == (True, False)
+
+
+@override_settings(MAINTENANCE_WAFFLE_REFRESH_INTERVAL=0)
+def test_failure_keeps_the_last_state_until_max_staleness(
+    fresh: State, caplog: pytest.LogCaptureFixture
+) -> None:
+    Switch.objects.filter(name="maintenance_mode").update(active=True)
+    config = get_config()
+    assert fresh.get(config).switch
+
+    with connection.cursor() as cursor:
+        cursor.execute("ALTER TABLE waffle_switch RENAME TO waffle_switch_gone")
+    try:
+        with caplog.at_level(logging.WARNING, logger="maintenance_waffle"):
+            assert fresh.get(config).switch
+        assert "keeping the state read" in caplog.text
+        with override_settings(MAINTENANCE_WAFFLE_MAX_STALENESS=0):
+            # The state read before is now too old to trust.
+            fresh._loaded_at = time.monotonic() - 1
+            assert not fresh.get(get_config()).switch
+    finally:
+        with connection.cursor() as cursor:
+            cursor.execute("ALTER TABLE waffle_switch_gone RENAME TO waffle_switch")
+
+    # The database is back: the state is read again.
+    assert fresh.get(get_config()).switch
+
+
+def test_failure_at_most_once_per_interval(
+    fresh: State, caplog: pytest.LogCaptureFixture, switch_table_gone: None
+) -> None:
+    config = get_config()
+    with caplog.at_level(logging.WARNING, logger="maintenance_waffle"):
+        for _ in range(5):
+            fresh.get(config)
+
+    assert len(caplog.records) == 1
+
+
+@override_settings(WAFFLE_READ_FROM_WRITE_DB=True)
+def test_reads_from_the_write_database_when_waffle_is_told_to() -> None:
+    Switch.objects.filter(name="maintenance_mode").update(active=True)
+
+    assert load(get_config()).switch
+
+
+def test_settings_changes_invalidate() -> None:
+    config = get_config()
+    state.get(config)
+    assert state.peek(config) is not None
+
+    with override_settings(MAINTENANCE_WAFFLE_SWITCH="other"):
+        assert state.peek(get_config()) is None
+        assert load(get_config()).switch is False
+
+
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
+def test_load_outside_a_transaction() -> None:
+    Switch.objects.filter(name="maintenance_mode").update(active=True)
+
+    assert not connection.in_atomic_block
+    assert load(get_config()).switch
