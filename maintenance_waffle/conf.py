@@ -28,6 +28,10 @@ DEFAULTS: dict[str, Any] = {
     "MAINTENANCE_MODE_IGNORE_TESTS": False,
     "MAINTENANCE_MODE_IGNORE_IP_ADDRESSES": (),
     "MAINTENANCE_MODE_GET_CLIENT_IP_ADDRESS": None,
+    "MAINTENANCE_MODE_GET_AUTHENTICATED_USER": None,
+    "MAINTENANCE_MODE_LOGOUT_AUTHENTICATED_USER": False,
+    "MAINTENANCE_MODE_LOGOUT_STAFF_USER": None,
+    "MAINTENANCE_MODE_LOGOUT_SUPERUSER": None,
     "MAINTENANCE_MODE_IGNORE_URLS": (),
     "MAINTENANCE_MODE_REDIRECT_URL": None,
     "MAINTENANCE_MODE_RESPONSE_TYPE": "auto",
@@ -90,6 +94,22 @@ class Settings:
     @property
     def MAINTENANCE_MODE_GET_CLIENT_IP_ADDRESS(self) -> Any:
         return self._get("MAINTENANCE_MODE_GET_CLIENT_IP_ADDRESS")
+
+    @property
+    def MAINTENANCE_MODE_GET_AUTHENTICATED_USER(self) -> Any:
+        return self._get("MAINTENANCE_MODE_GET_AUTHENTICATED_USER")
+
+    @property
+    def MAINTENANCE_MODE_LOGOUT_AUTHENTICATED_USER(self) -> Any:
+        return self._get("MAINTENANCE_MODE_LOGOUT_AUTHENTICATED_USER")
+
+    @property
+    def MAINTENANCE_MODE_LOGOUT_STAFF_USER(self) -> Any:
+        return self._get("MAINTENANCE_MODE_LOGOUT_STAFF_USER")
+
+    @property
+    def MAINTENANCE_MODE_LOGOUT_SUPERUSER(self) -> Any:
+        return self._get("MAINTENANCE_MODE_LOGOUT_SUPERUSER")
 
     @property
     def MAINTENANCE_MODE_IGNORE_URLS(self) -> Any:
@@ -165,6 +185,7 @@ BOOL_SETTINGS = (
     "MAINTENANCE_MODE_IGNORE_STAFF",
     "MAINTENANCE_MODE_IGNORE_SUPERUSER",
     "MAINTENANCE_MODE_IGNORE_TESTS",
+    "MAINTENANCE_MODE_LOGOUT_AUTHENTICATED_USER",
     "MAINTENANCE_MODE_STATE_BACKEND_FALLBACK_VALUE",
     "MAINTENANCE_WAFFLE_TRUST_WAFFLE_COOKIES",
 )
@@ -211,6 +232,10 @@ class Config:
     ignore_ip_networks: tuple[IPNetwork, ...]
     ignore_ip_patterns: tuple[re.Pattern[str], ...]
     get_client_ip_address: Callable[[HttpRequest], Any] | None
+    get_authenticated_user: Callable[..., Any] | None
+    logout_authenticated_user: bool
+    logout_staff_user: bool | None
+    logout_superuser: bool | None
     ignore_url_patterns: tuple[re.Pattern[str], ...]
     redirect_url: str | None
     response_type: str
@@ -344,6 +369,22 @@ def _bool(name: str, problems: list[Problem]) -> bool:
         )
     )
     return bool(DEFAULTS[name])
+
+
+def _optional_bool(name: str, problems: list[Problem]) -> bool | None:
+    """None (follow MAINTENANCE_MODE_LOGOUT_AUTHENTICATED_USER), True or False."""
+    value = getattr(conf, name)
+    if value is None or isinstance(value, bool):
+        return value
+    problems.append(
+        Problem(
+            "E004",
+            name,
+            f"must be None, True or False, not {value!r}.",
+            "None follows MAINTENANCE_MODE_LOGOUT_AUTHENTICATED_USER.",
+        )
+    )
+    return None
 
 
 def _seconds(name: str, problems: list[Problem]) -> float:
@@ -527,6 +568,10 @@ def build() -> Config:
         ignore_ip_networks=networks,
         ignore_ip_patterns=ip_patterns,
         get_client_ip_address=_function("MAINTENANCE_MODE_GET_CLIENT_IP_ADDRESS", problems),
+        get_authenticated_user=_function("MAINTENANCE_MODE_GET_AUTHENTICATED_USER", problems),
+        logout_authenticated_user=bools["MAINTENANCE_MODE_LOGOUT_AUTHENTICATED_USER"],
+        logout_staff_user=_optional_bool("MAINTENANCE_MODE_LOGOUT_STAFF_USER", problems),
+        logout_superuser=_optional_bool("MAINTENANCE_MODE_LOGOUT_SUPERUSER", problems),
         ignore_url_patterns=url_patterns,
         redirect_url=None if redirect_url is None else str(redirect_url),
         response_type=response_type,

@@ -1,8 +1,9 @@
-"""django-maintenance-mode's Python API, over waffle's switch."""
+"""django-maintenance-mode's Python API, over waffle's switch and our windows."""
 
 from __future__ import annotations
 
 from contextlib import ContextDecorator
+from datetime import datetime
 from types import TracebackType
 from typing import Any
 
@@ -11,8 +12,16 @@ from django.http import HttpRequest, HttpResponse
 
 from maintenance_waffle import responses
 from maintenance_waffle.conf import conf, get_config
-from maintenance_waffle.decision import decide, site_wide
-from maintenance_waffle.state import read_switch, state, write_switch
+from maintenance_waffle.decision import decide, site_wide, view_forces_maintenance
+from maintenance_waffle.state import (
+    SiteState,
+    Window,
+    current_time,
+    read_site_state,
+    state,
+    write_site_state,
+)
+from maintenance_waffle.utils import parse_aware_datetime
 
 __all__ = [
     "get_maintenance_mode",
@@ -21,16 +30,20 @@ __all__ = [
     "maintenance_mode_on",
     "need_maintenance_response",
     "override_maintenance_mode",
+    "parse_aware_datetime",
     "set_maintenance_mode",
 ]
 
 
 def get_maintenance_mode() -> bool:
-    """The site-wide state: the ``MAINTENANCE_MODE`` setting when set, else the switch.
+    """The site-wide state: the ``MAINTENANCE_MODE`` setting when set, else the switch
+    or a window covering now.
 
     The targeted flag is per request, so it never makes this True.
     """
     config = get_config()
+    if config.override is not None:
+        return config.override
     return site_wide(state.get(config), config)
 
 
@@ -41,24 +54,48 @@ def _check_settable() -> None:
         )
 
 
-def set_maintenance_mode(value: bool, *, reason: str | None = None, user: Any = None) -> None:
-    """Turn site-wide maintenance on or off by saving waffle's switch.
+def set_maintenance_mode(
+    value: bool,
+    start: datetime | str | None = None,
+    end: datetime | str | None = None,
+    *,
+    reason: str | None = None,
+    user: Any = None,
+) -> None:
+    """Turn site-wide maintenance on or off, or schedule it from ``start`` to ``end``.
 
-    ``reason`` is shown to visitors while maintenance is on (it is kept in the
-    switch's note); turning maintenance on without one clears the previous reason.
+    Any call replaces what was set before (the switch and every window). ``reason`` is
+    shown to visitors while maintenance is on; turning maintenance on without one
+    clears the previous reason.
     """
     _check_settable()
     if not isinstance(value, bool):
         raise TypeError("value argument type is not boolean")
     if reason is not None and not isinstance(reason, str):
         raise TypeError("reason argument type is not str")
-    if value and reason is None:
-        reason = ""
-    write_switch(get_config(), value, reason)
+    config = get_config()
+    if start is None and end is None:
+        if value and reason is None:
+            reason = ""
+        write_site_state(config, value, reason, windows=())
+        return
+    if not value:
+        raise ValueError("start / end arguments can only be used with value True")
+    start_at = parse_aware_datetime(start)
+    end_at = parse_aware_datetime(end)
+    if start_at is not None and end_at is not None and start_at >= end_at:
+        raise ValueError("start argument value must be < end argument value")
+    if end_at is not None and end_at <= current_time():
+        raise ValueError("end argument value must be in the future")
+    window = Window(start=start_at, end=end_at, reason=reason or "")
+    write_site_state(config, False, windows=(window,))
 
 
 def need_maintenance_response(request: HttpRequest) -> bool:
-    """Whether ``request`` gets the maintenance response, exemptions applied."""
+    """Whether ``request`` gets the maintenance response: always for views decorated
+    with force_maintenance_mode_on, else as the middleware decides."""
+    if view_forces_maintenance(request):
+        return True
     config = get_config()
     return decide(request, state.get(config), config).respond
 
@@ -70,15 +107,18 @@ def get_maintenance_response(request: HttpRequest) -> HttpResponse:
 
 
 class override_maintenance_mode(ContextDecorator):
-    """Set the switch for the duration of a block or a function, then restore it."""
+    """Set maintenance on or off for a block or a function, then put back exactly
+    what was stored before (the switch, its reason and every window)."""
 
     def __init__(self, value: bool) -> None:
         self.value = value
-        self._saved: list[tuple[bool, str] | None] = []
+        self._saved: list[SiteState] = []
 
     def __enter__(self) -> None:
         _check_settable()
-        self._saved.append(read_switch(get_config()))
+        if not isinstance(self.value, bool):
+            raise TypeError("value argument type is not boolean")
+        self._saved.append(read_site_state(get_config()))
         set_maintenance_mode(self.value)
 
     def __exit__(
@@ -88,8 +128,7 @@ class override_maintenance_mode(ContextDecorator):
         traceback: TracebackType | None,
     ) -> None:
         saved = self._saved.pop()
-        active, note = saved if saved is not None else (False, "")
-        write_switch(get_config(), active, note)
+        write_site_state(get_config(), saved.active, saved.note, saved.windows)
 
 
 class maintenance_mode_on(override_maintenance_mode):

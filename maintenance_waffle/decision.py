@@ -12,8 +12,10 @@ import ipaddress
 import os
 import random
 import sys
+from datetime import datetime
 from typing import Any, NamedTuple
 
+from django.contrib.auth.models import AnonymousUser
 from django.http import HttpRequest
 from django.shortcuts import resolve_url
 from django.urls import NoReverseMatch, Resolver404, get_script_prefix, resolve, reverse
@@ -21,7 +23,10 @@ from waffle.models import set_flag
 from waffle.utils import get_setting
 
 from maintenance_waffle.conf import Config
-from maintenance_waffle.state import FlagRule, Snapshot
+from maintenance_waffle.state import FlagRule, Snapshot, current_time
+from maintenance_waffle.utils import get_client_ip_address
+
+_REQUEST_USER: Any = object()  # flag_is_active's default: request.user
 
 
 class Decision(NamedTuple):
@@ -29,6 +34,8 @@ class Decision(NamedTuple):
     applies: bool
     #: The request gets the maintenance response.
     respond: bool
+    #: The user is to be logged out first (``MAINTENANCE_MODE_LOGOUT_*``).
+    logout: bool = False
 
 
 PASS = Decision(applies=False, respond=False)
@@ -36,31 +43,63 @@ EXEMPT = Decision(applies=True, respond=False)
 MAINTENANCE = Decision(applies=True, respond=True)
 
 
-def site_wide(snapshot: Snapshot, config: Config) -> bool:
-    """The site-wide state: the ``MAINTENANCE_MODE`` setting when set, else the switch."""
+def site_wide(snapshot: Snapshot, config: Config, now: datetime | None = None) -> bool:
+    """The site-wide state: the ``MAINTENANCE_MODE`` setting when set, else the switch
+    or a window covering ``now``."""
     if config.override is not None:
         return config.override
-    return snapshot.switch
+    if snapshot.switch:
+        return True
+    return bool(snapshot.windows) and snapshot.window_at(now or current_time()) is not None
+
+
+def visitor(request: HttpRequest, config: Config) -> Any:
+    """The user the decision is about: ``MAINTENANCE_MODE_GET_AUTHENTICATED_USER``'s
+    answer (for token authentication), else ``request.user`` (None without one)."""
+    if config.get_authenticated_user is not None:
+        user = config.get_authenticated_user(request=request)
+        if user is not None:
+            return user
+    return getattr(request, "user", None)
 
 
 def decide(request: HttpRequest, snapshot: Snapshot, config: Config) -> Decision:
-    if not (site_wide(snapshot, config) or flag_is_active(snapshot.flag, request, config)):
+    user = visitor(request, config)
+    if not (site_wide(snapshot, config) or flag_is_active(snapshot.flag, request, config, user)):
         return PASS
-    if (
-        _path_is_exempt(request, config)
-        or _user_is_exempt(request, snapshot, config)
+    # Paths first, so that nobody is logged out of the admin or an always-open view.
+    if _path_is_exempt(request, config) or _view_is_exempt(request):
+        return EXEMPT
+    logout = _logs_out(user, config) and hasattr(request, "session")
+    if logout:
+        user = AnonymousUser()
+    exempt = (
+        _user_is_exempt(request, user, snapshot, config)
         or _ip_is_exempt(request, config)
         or (config.ignore_tests and running_tests())
-        or _view_is_exempt(request)
-    ):
-        return EXEMPT
-    return MAINTENANCE
+    )
+    return Decision(applies=True, respond=not exempt, logout=logout)
+
+
+def _logs_out(user: Any, config: Config) -> bool:
+    if user is None or not user.is_authenticated:
+        return False
+    # getattr: custom user models need not have these fields.
+    if getattr(user, "is_superuser", False):
+        specific = config.logout_superuser
+    elif getattr(user, "is_staff", False):
+        specific = config.logout_staff_user
+    else:
+        specific = None
+    return config.logout_authenticated_user if specific is None else specific
 
 
 # Flags ---------------------------------------------------------------------------------
 
 
-def flag_is_active(rule: FlagRule | None, request: HttpRequest, config: Config) -> bool:
+def flag_is_active(
+    rule: FlagRule | None, request: HttpRequest, config: Config, user: Any = _REQUEST_USER
+) -> bool:
     """Evaluate a flag like waffle does, but with percentages decided on the server.
 
     Waffle trusts its ``dwf_``/``dwft_`` cookies and ``WAFFLE_OVERRIDE`` query strings,
@@ -80,7 +119,8 @@ def flag_is_active(rule: FlagRule | None, request: HttpRequest, config: Config) 
             return tested
     if rule.languages and getattr(request, "LANGUAGE_CODE", None) in rule.languages:
         return True
-    user = getattr(request, "user", None)
+    if user is _REQUEST_USER:
+        user = getattr(request, "user", None)
     if user is not None and _user_matches(rule, user):
         return True
     if rule.percent > 0:
@@ -227,8 +267,7 @@ def _path_is_exempt(request: HttpRequest, config: Config) -> bool:
     return paths.redirect is not None and path.startswith(paths.redirect)
 
 
-def _user_is_exempt(request: HttpRequest, snapshot: Snapshot, config: Config) -> bool:
-    user = getattr(request, "user", None)
+def _user_is_exempt(request: HttpRequest, user: Any, snapshot: Snapshot, config: Config) -> bool:
     if user is not None and config.user_exemptions:
         if config.ignore_anonymous_user and user.is_anonymous:
             return True
@@ -238,13 +277,13 @@ def _user_is_exempt(request: HttpRequest, snapshot: Snapshot, config: Config) ->
             return True
         if config.ignore_superuser and getattr(user, "is_superuser", False):
             return True
-    return flag_is_active(snapshot.exempt, request, config)
+    return flag_is_active(snapshot.exempt, request, config, user)
 
 
 def client_ip(request: HttpRequest, config: Config) -> str:
     if config.get_client_ip_address is not None:
         return str(config.get_client_ip_address(request) or "")
-    return str(request.META.get("REMOTE_ADDR") or "")
+    return str(get_client_ip_address(request) or "")
 
 
 def _ip_is_exempt(request: HttpRequest, config: Config) -> bool:
@@ -274,20 +313,29 @@ def running_tests() -> bool:
 
 
 @functools.lru_cache(maxsize=1024)
-def _force_off(path: str, urlconf: Any) -> bool:
+def _view_flags(path: str, urlconf: Any) -> tuple[bool, bool]:
+    """(force_maintenance_mode_on, force_maintenance_mode_off) of the view at ``path``."""
     try:
         match = resolve(path, urlconf=urlconf)
     except Resolver404:
-        return False
-    return bool(getattr(match.func, "force_maintenance_mode_off", False))
+        return False, False
+    return (
+        bool(getattr(match.func, "force_maintenance_mode_on", False)),
+        bool(getattr(match.func, "force_maintenance_mode_off", False)),
+    )
 
 
 def _view_is_exempt(request: HttpRequest) -> bool:
     # Only requests already in maintenance get here, so the off path never resolves.
-    return _force_off(request.path_info, getattr(request, "urlconf", None))
+    return _view_flags(request.path_info, getattr(request, "urlconf", None))[1]
+
+
+def view_forces_maintenance(request: HttpRequest) -> bool:
+    """Whether ``request`` is for a view decorated with force_maintenance_mode_on."""
+    return _view_flags(request.path_info, getattr(request, "urlconf", None))[0]
 
 
 def reset(**kwargs: Any) -> None:
     """``setting_changed`` receiver: forget everything derived from URLconfs."""
     _paths_cache.clear()
-    _force_off.cache_clear()
+    _view_flags.cache_clear()

@@ -4,6 +4,7 @@ from collections.abc import Awaitable, Callable
 from typing import Any
 
 from asgiref.sync import iscoroutinefunction, markcoroutinefunction, sync_to_async
+from django.contrib.auth import logout
 from django.http import HttpRequest, HttpResponse
 
 from maintenance_waffle import responses
@@ -43,9 +44,8 @@ class MaintenanceModeMiddleware:
         return response
 
     async def __acall__(self, request: HttpRequest) -> HttpResponse:
-        config = get_config()
-        snapshot = state.peek(config)
-        if snapshot is not None and snapshot.idle and config.override is not True:
+        snapshot = state.peek(get_config())
+        if snapshot is not None and snapshot.idle:
             request.maintenance_mode = False  # type: ignore[attr-defined]
             response = None
         else:
@@ -58,12 +58,15 @@ class MaintenanceModeMiddleware:
     def process_request(self, request: HttpRequest) -> HttpResponse | None:
         config = get_config()
         snapshot = state.get(config)
-        if snapshot.idle and config.override is not True:
+        if snapshot.idle:
             # The fast path: nothing can be in maintenance, no I/O at all.
             request.maintenance_mode = False  # type: ignore[attr-defined]
             return None
         decision = decide(request, snapshot, config)
         request.maintenance_mode = decision.applies  # type: ignore[attr-defined]
+        if decision.logout:
+            # The one side effect, after the decision (MAINTENANCE_MODE_LOGOUT_*).
+            logout(request)
         if decision.respond:
             return responses.build(request, snapshot, config)
         return None

@@ -5,6 +5,7 @@ from __future__ import annotations
 import functools
 import json
 import logging
+import math
 import re
 from http import HTTPStatus
 from typing import Any
@@ -15,15 +16,17 @@ from django.shortcuts import resolve_url
 from django.template import TemplateDoesNotExist
 from django.template.loader import get_template
 from django.urls import get_script_prefix
-from django.utils.cache import add_never_cache_headers, patch_vary_headers
-from django.utils.translation import gettext
+from django.utils.html import escape
+from django.utils.http import http_date
+from django.utils.translation import get_language, gettext, gettext_lazy
 
 from maintenance_waffle.conf import Config
-from maintenance_waffle.state import Snapshot
+from maintenance_waffle.state import Snapshot, current_time
 
 logger = logging.getLogger("maintenance_waffle")
 
 PACKAGED_TEMPLATE = "maintenance_waffle/503.html"
+NEVER_CACHE = "max-age=0, no-cache, no-store, must-revalidate, private"
 PROBLEM_JSON = "application/problem+json"
 # RFC 9110, 12.4.2: a weight is 0 to 1 with at most three decimals.
 _QVALUE = re.compile(r"0(\.[0-9]{0,3})?|1(\.0{0,3})?")
@@ -93,6 +96,32 @@ def reset(**kwargs: Any) -> None:
     """``setting_changed`` receiver: forget loaded templates and resolved URLs."""
     _template.cache_clear()
     _redirect_location.cache_clear()
+    _texts.cache_clear()
+
+
+# The packaged page's sentences, translated once per language rather than on every 503.
+_TEXTS = {
+    "title": gettext_lazy("Down for maintenance"),
+    "badge": gettext_lazy("Maintenance"),
+    "heading": gettext_lazy("We’ll be back soon"),  # noqa: RUF001 - typographic apostrophe
+    "lead": gettext_lazy("This site is down for planned maintenance. Thank you for your patience."),
+    "reason": gettext_lazy("What we are doing:"),
+    "ends": gettext_lazy("Expected back:"),
+    "later": gettext_lazy("Please try again in a little while."),
+}
+
+
+@functools.lru_cache(maxsize=32)
+def _texts(language: str | None) -> dict[str, str]:
+    # Escaped once here, so that rendering does not escape them again.
+    texts: dict[str, str] = {key: escape(str(text)) for key, text in _TEXTS.items()}
+    texts["language"] = escape(language or settings.LANGUAGE_CODE)
+    return texts
+
+
+def page_texts() -> dict[str, str]:
+    """The packaged page's texts in the active language."""
+    return _texts(get_language())
 
 
 def _response_type(request: HttpRequest, config: Config) -> str:
@@ -133,10 +162,21 @@ def build(request: HttpRequest, snapshot: Snapshot, config: Config) -> HttpRespo
     kind = _response_type(request, config)
     negotiated = kind == "auto"
     if negotiated:
-        kind = "problem" if prefers_json(request.headers.get("Accept", "")) else "html"
+        kind = "problem" if prefers_json(request.META.get("HTTP_ACCEPT", "")) else "html"
 
     status = config.status_code
+    reason = snapshot.reason
     retry_after = config.retry_after
+    ends_at = None
+    if snapshot.windows and not snapshot.switch and config.override is None:
+        now = current_time()
+        window = snapshot.window_at(now)
+        if window is not None:
+            reason = reason or window.reason
+            ends_at = window.end
+            if retry_after and ends_at is not None:
+                # The seconds left until the window's end (RFC 9110, 10.2.3).
+                retry_after = str(max(1, math.ceil((ends_at - now).total_seconds())))
     context = _context(request, config)
     head = request.method == "HEAD"
 
@@ -144,7 +184,6 @@ def build(request: HttpRequest, snapshot: Snapshot, config: Config) -> HttpRespo
     if kind == "json":
         response = JsonResponse(context, status=status)
     elif kind == "problem":
-        reason = snapshot.reason
         body = {
             "type": "about:blank",
             "title": _title(status),
@@ -154,7 +193,7 @@ def build(request: HttpRequest, snapshot: Snapshot, config: Config) -> HttpRespo
             "retry_after": int(retry_after)
             if retry_after and retry_after.isascii() and retry_after.isdigit()
             else None,
-            "ends_at": None,
+            "ends_at": ends_at.isoformat() if ends_at else None,
             **context,
         }
         body["status"] = status  # RFC 9457, 3.1.2: always the response's own status
@@ -165,8 +204,9 @@ def build(request: HttpRequest, snapshot: Snapshot, config: Config) -> HttpRespo
         content = ""
         if not head:
             context = {
-                "maintenance_reason": snapshot.reason,
-                "maintenance_ends_at": None,
+                "maintenance_texts": page_texts(),
+                "maintenance_reason": reason,
+                "maintenance_ends_at": ends_at,
                 "retry_after": retry_after,
                 **context,
             }
@@ -178,7 +218,9 @@ def build(request: HttpRequest, snapshot: Snapshot, config: Config) -> HttpRespo
         response.content = b""
     if retry_after:
         response["Retry-After"] = retry_after
-    add_never_cache_headers(response)
+    # What add_never_cache_headers() writes, without parsing headers on every 503.
+    response["Expires"] = http_date()
+    response["Cache-Control"] = NEVER_CACHE
     if negotiated:
-        patch_vary_headers(response, ("Accept",))
+        response["Vary"] = "Accept"  # a new response: nothing to merge with yet
     return response

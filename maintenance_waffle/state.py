@@ -15,15 +15,20 @@ import threading
 import time
 from collections.abc import Iterator
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Any
 
+from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.db import connections, router, transaction
+from django.db.models import Q
 from django.db.models.signals import m2m_changed, post_delete, post_save
+from django.utils import timezone
 from waffle import get_waffle_flag_model, get_waffle_switch_model
 from waffle.utils import get_setting
 
 from maintenance_waffle.conf import Config
+from maintenance_waffle.models import MaintenanceWindow
 
 logger = logging.getLogger("maintenance_waffle")
 
@@ -64,15 +69,45 @@ class FlagRule:
 
 
 @dataclass(frozen=True)
+class Window:
+    """A scheduled maintenance window (aware datetimes; None = open-ended)."""
+
+    start: datetime | None = None
+    end: datetime | None = None
+    reason: str = ""
+
+    def covers(self, now: datetime) -> bool:
+        # Start inclusive, end exclusive, as django-maintenance-mode's schedules.
+        return (self.start is None or self.start <= now) and (self.end is None or now < self.end)
+
+
+@dataclass(frozen=True)
 class Snapshot:
-    """Waffle's maintenance data at one moment."""
+    """Waffle's maintenance data, and our windows, at one moment."""
 
     switch: bool = False
     reason: str = ""
     flag: FlagRule | None = None
     exempt: FlagRule | None = None
-    #: True when no request can be in maintenance (the fast path).
+    #: Windows that had not ended when the snapshot was read, by start.
+    windows: tuple[Window, ...] = ()
+    #: True when no request can be in maintenance (the fast path): nothing is on, no
+    #: window is pending and settings.MAINTENANCE_MODE is not True.
     idle: bool = True
+
+    def window_at(self, now: datetime) -> Window | None:
+        """The window covering ``now`` (the one ending last, if several do)."""
+        covering = [window for window in self.windows if window.covers(now)]
+        if not covering:
+            return None
+        # An open end outlasts every fixed one.
+        return max(covering, key=lambda window: (window.end is None, window.end or now))
+
+    def next_window(self, now: datetime) -> Window | None:
+        """The window covering ``now``, else the next one to start."""
+        return self.window_at(now) or next(
+            (window for window in self.windows if window.start and window.start > now), None
+        )
 
 
 def make_snapshot(
@@ -81,6 +116,7 @@ def make_snapshot(
     reason: str = "",
     flag: FlagRule | None = None,
     exempt: FlagRule | None = None,
+    windows: tuple[Window, ...] = (),
 ) -> Snapshot:
     trust = config.trust_waffle_cookies
     # WAFFLE_OVERRIDE lets a query string turn on any existing flag.
@@ -92,8 +128,31 @@ def make_snapshot(
         reason=reason,
         flag=flag,
         exempt=exempt,
-        idle=not switch and not flag_possible,
+        windows=windows,
+        idle=not switch and not flag_possible and not windows and config.override is not True,
     )
+
+
+def current_time() -> datetime:
+    """The current time, aware even with ``USE_TZ = False``."""
+    current = timezone.now()
+    if timezone.is_naive(current):
+        current = timezone.make_aware(current)
+    return current
+
+
+def aware(value: datetime | None) -> datetime | None:
+    """A datetime from the database or a caller, made aware in the current time zone."""
+    if value is not None and timezone.is_naive(value):
+        return timezone.make_aware(value)
+    return value
+
+
+def _stored(value: datetime | None) -> datetime | None:
+    """A datetime as the database expects it (naive local time with ``USE_TZ = False``)."""
+    if value is not None and not settings.USE_TZ:
+        return timezone.make_naive(value)
+    return value
 
 
 @contextlib.contextmanager
@@ -165,6 +224,12 @@ def load(config: Config) -> Snapshot:
         user_model = get_user_model()
         if groups and groups_through(user_model):
             members = _pairs(user_model, "groups", "right", {group for _, group in groups}, using)
+        windows = tuple(
+            Window(start=aware(start), end=aware(end), reason=reason)
+            for start, end, reason in MaintenanceWindow.objects.using(using)
+            .filter(Q(end__isnull=True) | Q(end__gt=_stored(current_time())))
+            .values_list("start", "end", "reason")
+        )
 
     def rule(name: str) -> FlagRule | None:
         values = flags.get(name)
@@ -196,6 +261,7 @@ def load(config: Config) -> Snapshot:
         reason=row[1] if row and row[0] else "",
         flag=rule(config.flag_name),
         exempt=rule(config.exempt_flag_name),
+        windows=windows,
     )
 
 
@@ -276,30 +342,57 @@ class State:
 state = State()
 
 
-def read_switch(config: Config) -> tuple[bool, str] | None:
-    """The switch's (active, note) straight from the database, or None if missing."""
+@dataclass(frozen=True)
+class SiteState:
+    """What decides the site-wide state, as stored: the switch and every window."""
+
+    active: bool = False
+    note: str = ""
+    windows: tuple[Window, ...] = ()
+
+
+def read_site_state(config: Config) -> SiteState:
+    """The stored site-wide state, read now (a missing switch reads as off)."""
     row = (
         get_waffle_switch_model()
         ._default_manager.filter(name=config.switch_name)
         .values_list("active", "note")
         .first()
     )
-    return None if row is None else (bool(row[0]), str(row[1]))
+    windows = tuple(
+        Window(start=aware(start), end=aware(end), reason=reason)
+        for start, end, reason in MaintenanceWindow.objects.values_list("start", "end", "reason")
+    )
+    active, note = row if row is not None else (False, "")
+    return SiteState(active=bool(active), note=str(note), windows=windows)
 
 
-def write_switch(config: Config, active: bool, note: str | None = None) -> None:
-    """Save the switch through waffle's model, so that waffle flushes its cache.
+def write_site_state(
+    config: Config,
+    active: bool,
+    note: str | None = None,
+    windows: tuple[Window, ...] | None = None,
+) -> None:
+    """Save the switch through waffle's model (so waffle flushes its cache) and,
+    unless ``windows`` is None, replace every window with ``windows``.
 
     ``note`` (shown to visitors as the reason) is left alone when None.
     """
     switch_model = get_waffle_switch_model()
-    switch = switch_model._default_manager.filter(name=config.switch_name).first()
-    if switch is None:
-        switch = switch_model(name=config.switch_name)
-    switch.active = active
-    if note is not None:
-        switch.note = note
-    switch.save()
+    with transaction.atomic(using=router.db_for_write(switch_model)):
+        if windows is not None:
+            MaintenanceWindow.objects.all().delete()
+            for window in windows:
+                MaintenanceWindow.objects.create(
+                    start=_stored(window.start), end=_stored(window.end), reason=window.reason
+                )
+        switch = switch_model._default_manager.filter(name=config.switch_name).first()
+        if switch is None:
+            switch = switch_model(name=config.switch_name)
+        switch.active = active
+        if note is not None:
+            switch.note = note
+        switch.save()
 
 
 def _changed(**kwargs: Any) -> None:
@@ -312,7 +405,7 @@ def _changed(**kwargs: Any) -> None:
 def connect() -> None:
     """Invalidate the snapshot whenever waffle data saved in this process changes."""
     flag_model = get_waffle_flag_model()
-    senders: list[Any] = [get_waffle_switch_model(), flag_model]
+    senders: list[Any] = [get_waffle_switch_model(), flag_model, MaintenanceWindow]
     for sender in senders:
         post_save.connect(_changed, sender=sender, dispatch_uid=f"maintenance_waffle.{sender}")
         post_delete.connect(_changed, sender=sender, dispatch_uid=f"maintenance_waffle.{sender}")

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.contrib.auth import get_user_model
 from django.http import HttpRequest
 
 
@@ -31,3 +32,27 @@ def response_type(request: HttpRequest) -> str:
 
 def response_type_xml(request: HttpRequest) -> str:
     return "xml"
+
+
+def authenticated_user(request: HttpRequest) -> Any:
+    """A token-authentication stand-in: the user named by the X-User header, else None."""
+    username = request.headers.get("X-User")
+    if username is None:
+        return None
+    return get_user_model()._default_manager.filter(username=username).first()
+
+
+class TokenUser:
+    """A user of a custom user model without ``is_staff`` and ``is_superuser``."""
+
+    pk = 4242
+    is_authenticated = True
+    is_anonymous = False
+
+
+def token_user(request: HttpRequest) -> TokenUser:
+    return TokenUser()
+
+
+#: Importable, but not a function.
+not_a_function = "tests.hooks.get_context"

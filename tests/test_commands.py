@@ -6,6 +6,8 @@ import os
 import sqlite3
 import subprocess
 import sys
+from datetime import datetime, timedelta
+from datetime import timezone as dt_timezone
 from decimal import Decimal
 from io import StringIO
 from pathlib import Path
@@ -16,10 +18,12 @@ from django.contrib.auth.models import Group, User
 from django.core.management import call_command
 from django.core.management.base import CommandError
 from django.db import connection, transaction
+from django.utils import timezone
 from model_bakery import baker
 from waffle.models import Flag, Switch
 
 from maintenance_waffle.core import get_maintenance_mode
+from maintenance_waffle.models import MaintenanceWindow
 from tests import process_settings
 from tests import settings as test_settings
 
@@ -385,6 +389,279 @@ def test_status_json_with_the_setting_and_targeting(settings):
     }
 
 
+# --start / --end -------------------------------------------------------------------------
+
+UTC = dt_timezone.utc
+HOUR = timedelta(hours=1)
+
+
+def windows() -> list[tuple[datetime | None, datetime | None, str]]:
+    return list(MaintenanceWindow.objects.values_list("start", "end", "reason"))
+
+
+@pytest.mark.parametrize("verbosity", [1, 2, 3])
+def test_on_with_an_end_is_on_now_until_then(verbosity):
+    output = run("on", "--end", "2099-01-01T03:00:00-06:00", verbosity=verbosity)
+
+    assert output == (
+        "maintenance mode: on (scheduled: {'start': None, 'end': '2099-01-01T09:00:00+00:00'})\n"
+    )
+    assert windows() == [(None, datetime(2099, 1, 1, 9, tzinfo=UTC), "")]
+    # The window decides, not the switch.
+    assert switch().active is False
+    assert get_maintenance_mode() is True
+
+
+def test_on_with_an_end_prints_nothing_at_verbosity_0():
+    assert run("on", "--end", "2099-01-01", verbosity=0) == ""
+    assert get_maintenance_mode() is True
+
+
+def test_on_with_a_future_start_is_off_until_then():
+    output = run("on", "--start", "2098-12-31", "--end", "2099-01-01", verbosity=3)
+
+    assert output == (
+        "maintenance mode: off (scheduled: "
+        "{'start': '2098-12-31T00:00:00+00:00', 'end': '2099-01-01T00:00:00+00:00'})\n"
+    )
+    assert windows() == [(datetime(2098, 12, 31, tzinfo=UTC), datetime(2099, 1, 1, tzinfo=UTC), "")]
+    assert switch().active is False
+    assert get_maintenance_mode() is False
+
+
+def test_on_with_a_past_start_and_a_future_end():
+    now = timezone.now().replace(microsecond=0)
+    start, end = now - HOUR, now + HOUR
+
+    output = run("on", "--start", start.isoformat(), "--end", end.isoformat())
+
+    assert output == (
+        f"maintenance mode: on (scheduled: {{'start': '{start.isoformat()}', "
+        f"'end': '{end.isoformat()}'}})\n"
+    )
+    assert windows() == [(start, end, "")]
+    assert get_maintenance_mode() is True
+
+
+def test_on_with_a_start_only_lasts_until_turned_off():
+    output = run("on", "--start", "2099-01-01T00:00:00+00:00")
+
+    assert output == (
+        "maintenance mode: off (scheduled: {'start': '2099-01-01T00:00:00+00:00', 'end': None})\n"
+    )
+    assert windows() == [(datetime(2099, 1, 1, tzinfo=UTC), None, "")]
+
+
+def test_a_window_keeps_its_reason_and_the_switch_note():
+    set_switch(False, "last time")
+
+    run("on", "--end", "2099-01-01", "--reason", "Moving servers")
+
+    assert windows() == [(None, datetime(2099, 1, 1, tzinfo=UTC), "Moving servers")]
+    assert (switch().active, switch().note) == (False, "last time")
+
+
+def test_on_with_an_end_while_already_on_writes_the_window():
+    set_switch(True)
+
+    output = run("on", "--end", "2099-01-01", verbosity=3)
+
+    assert output.startswith("maintenance mode: on (scheduled: ")
+    assert switch().active is False
+    assert len(windows()) == 1
+
+
+def test_a_new_window_replaces_the_pending_one():
+    run("on", "--start", "2098-01-01", "--end", "2098-01-02")
+
+    run("on", "--start", "2099-01-01", "--end", "2099-01-02")
+
+    assert windows() == [(datetime(2099, 1, 1, tzinfo=UTC), datetime(2099, 1, 2, tzinfo=UTC), "")]
+
+
+@pytest.mark.parametrize(
+    ("state", "options"),
+    [
+        ("off", ["--end", "2099-01-01"]),
+        ("off", ["--start", "2099-01-01"]),
+        ("no", ["--start", "2099-01-01", "--end", "2099-01-02"]),
+        ("status", ["--end", "2099-01-01"]),
+    ],
+)
+def test_start_and_end_with_other_states_are_a_command_error(state, options):
+    run("on", "--start", "2098-01-01", "--end", "2098-01-02")
+
+    with pytest.raises(CommandError) as excinfo:
+        run(state, *options)
+
+    assert str(excinfo.value) == "--start / --end options can only be used with 'on' state"
+    assert len(windows()) == 1
+
+
+@pytest.mark.parametrize(
+    ("options", "message"),
+    [
+        (["--end", "garbage"], "Invalid datetime value: 'garbage'"),
+        (["--start", "garbage"], "Invalid datetime value: 'garbage'"),
+        (["--end", ""], "Invalid datetime value: ''"),
+        (["--end", "2031-02-30"], "Invalid datetime value: '2031-02-30'"),
+        (["--end", "2000-01-01"], "end argument value must be in the future"),
+        (
+            ["--start", "2099-01-02", "--end", "2099-01-01"],
+            "start argument value must be < end argument value",
+        ),
+        (
+            ["--start", "2099-01-01", "--end", "2099-01-01T00:00:00+00:00"],
+            "start argument value must be < end argument value",
+        ),
+    ],
+)
+def test_invalid_windows_are_a_command_error_and_change_nothing(options, message):
+    set_switch(True, "kept")
+    run("on", "--start", "2098-01-01", "--end", "2098-01-02")
+    before = windows()
+
+    with pytest.raises(CommandError) as excinfo:
+        run("on", *options)
+
+    assert str(excinfo.value) == message
+    assert windows() == before
+    assert (switch().active, switch().note) == (False, "kept")
+
+
+def test_off_clears_a_pending_window():
+    run("on", "--start", "2099-01-01", "--end", "2099-01-02")
+    assert get_maintenance_mode() is False
+
+    # Not "already off": the window is stored.
+    assert run("off", verbosity=3) == "maintenance mode: off\n"
+
+    assert windows() == []
+    assert switch().active is False
+
+
+def test_off_ends_an_active_window():
+    run("on", "--end", "2099-01-01")
+
+    assert run("off", verbosity=3) == "maintenance mode: off\n"
+
+    assert windows() == []
+    assert get_maintenance_mode() is False
+
+
+def test_plain_on_replaces_an_active_window():
+    run("on", "--end", "2099-01-01")
+    assert get_maintenance_mode() is True
+
+    # Not "already on": the window is stored.
+    assert run("on", verbosity=3) == "maintenance mode: on\n"
+
+    assert windows() == []
+    assert switch().active is True
+    assert get_maintenance_mode() is True
+
+
+def test_interactive_decline_with_a_window_prints_the_schedule(answer):
+    run("on", "--start", "2099-01-01", "--end", "2099-01-02")
+    answers = answer("n")
+
+    output = run("off", "--interactive", verbosity=3)
+
+    assert answers.prompts == ["maintenance mode off? (y/N) "]
+    assert output == (
+        "maintenance mode: off (scheduled: "
+        "{'start': '2099-01-01T00:00:00+00:00', 'end': '2099-01-02T00:00:00+00:00'})\n"
+    )
+    assert len(windows()) == 1
+
+
+def test_status_json_window_while_a_window_is_active():
+    run("on", "--end", "2099-01-01", "--reason", "Reindexing")
+
+    status = json.loads(run("status", "--json"))
+
+    assert status["window"] == {"start": None, "end": "2099-01-01T00:00:00+00:00"}
+    assert (status["maintenance_mode"], status["switch"]) == (True, False)
+
+
+def test_status_json_window_before_a_window():
+    run("on", "--start", "2099-01-01", "--end", "2099-01-02")
+
+    status = json.loads(run("status", "--json"))
+
+    assert status["window"] == {
+        "start": "2099-01-01T00:00:00+00:00",
+        "end": "2099-01-02T00:00:00+00:00",
+    }
+    assert status["maintenance_mode"] is False
+
+
+def test_status_json_window_is_null_after_the_window():
+    now = timezone.now()
+    MaintenanceWindow.objects.create(start=now - 2 * HOUR, end=now - HOUR)
+
+    status = json.loads(run("status", "--json"))
+
+    assert status["window"] is None
+    assert status["maintenance_mode"] is False
+
+
+def test_json_after_on_with_an_end():
+    output = run("on", "--end", "2099-01-01", "--json")
+
+    status = json.loads(output)
+    assert status["window"] == {"start": None, "end": "2099-01-01T00:00:00+00:00"}
+    assert (status["maintenance_mode"], status["switch"]) == (True, False)
+
+
+def test_status_shows_the_window_in_the_current_time_zone(settings):
+    settings.TIME_ZONE = "America/Chicago"
+    run("on", "--end", "2099-01-01T09:00:00+00:00")
+
+    assert json.loads(run("status", "--json"))["window"] == {
+        "start": None,
+        "end": "2099-01-01T03:00:00-06:00",
+    }
+
+
+def test_status_verbosity_1_in_a_window():
+    run("on", "--end", "2099-01-01")
+
+    assert run("status") == "maintenance mode: on\n"
+
+
+def test_status_verbosity_2_lists_the_windows_with_their_reasons():
+    now = timezone.now()
+    MaintenanceWindow.objects.create(start=now - 2 * HOUR, end=now - HOUR, reason="over")
+    MaintenanceWindow.objects.create(
+        start=datetime(2099, 1, 1, tzinfo=UTC),
+        end=datetime(2099, 1, 2, tzinfo=UTC),
+        reason="Upgrade",
+    )
+    MaintenanceWindow.objects.create(start=datetime(2099, 2, 1, tzinfo=UTC), end=None)
+
+    assert run("status", verbosity=2) == (
+        "maintenance mode: off\n"
+        "  switch 'maintenance_mode': off\n"
+        "  window: 2099-01-01T00:00:00+00:00 → 2099-01-02T00:00:00+00:00 (Upgrade)\n"
+        "  window: 2099-02-01T00:00:00+00:00 → until off\n"
+        "  targeted flag 'maintenance_mode': nobody\n"
+        "  exempt flag 'maintenance_mode_exempt': superusers\n"
+    )
+
+
+def test_status_verbosity_2_in_an_active_window():
+    run("on", "--end", "2099-01-01", "--reason", "Reindexing")
+
+    assert run("status", verbosity=2) == (
+        "maintenance mode: on\n"
+        "  switch 'maintenance_mode': off\n"
+        "  window: now → 2099-01-01T00:00:00+00:00 (Reindexing)\n"
+        "  targeted flag 'maintenance_mode': nobody\n"
+        "  exempt flag 'maintenance_mode_exempt': superusers\n"
+    )
+
+
 # --interactive ---------------------------------------------------------------------------
 
 
@@ -593,6 +870,12 @@ def switch_row(database: Path) -> tuple[int, str] | None:
         ([], 2, "error: the following arguments are required: state\n"),
         (["--bogus", "on"], 2, "error: unrecognized arguments: --bogus\n"),
         (["on", "extra"], 2, "error: unrecognized arguments: extra\n"),
+        (
+            ["off", "--end", "2099-01-01"],
+            1,
+            "CommandError: --start / --end options can only be used with 'on' state\n",
+        ),
+        (["on", "--end", "garbage"], 1, "CommandError: Invalid datetime value: 'garbage'\n"),
     ],
 )
 def test_cli_errors_exit_code_and_change_nothing(database, args, code, message):

@@ -58,6 +58,10 @@ def test_defaults_build_without_problems():
         ignore_ip_networks=(),
         ignore_ip_patterns=(),
         get_client_ip_address=None,
+        get_authenticated_user=None,
+        logout_authenticated_user=False,
+        logout_staff_user=None,
+        logout_superuser=None,
         ignore_url_patterns=(),
         redirect_url=None,
         response_type="auto",
@@ -97,6 +101,7 @@ def test_bool_settings_accept_bools_and_none(name, value, expected):
         "MAINTENANCE_MODE_IGNORE_STAFF": "ignore_staff",
         "MAINTENANCE_MODE_IGNORE_SUPERUSER": "ignore_superuser",
         "MAINTENANCE_MODE_IGNORE_TESTS": "ignore_tests",
+        "MAINTENANCE_MODE_LOGOUT_AUTHENTICATED_USER": "logout_authenticated_user",
         "MAINTENANCE_MODE_STATE_BACKEND_FALLBACK_VALUE": "fallback_value",
         "MAINTENANCE_WAFFLE_TRUST_WAFFLE_COOKIES": "trust_waffle_cookies",
     }[name]

@@ -2,12 +2,16 @@ from __future__ import annotations
 
 import re
 import sys
+from datetime import datetime, timedelta
+from datetime import timezone as dt_timezone
 from typing import Any
 
 import pytest
 from django.contrib.auth.models import AnonymousUser, User
 from django.contrib.sessions.backends.db import SessionStore
+from django.core import checks
 from django.core.handlers.wsgi import WSGIRequest
+from django.http import HttpRequest
 from django.test import RequestFactory, override_settings
 from django.urls import clear_script_prefix, set_script_prefix, set_urlconf
 from model_bakery import baker
@@ -24,8 +28,9 @@ from maintenance_waffle.decision import (
     decide,
     flag_is_active,
     site_wide,
+    visitor,
 )
-from maintenance_waffle.state import FlagRule, Snapshot, make_snapshot
+from maintenance_waffle.state import FlagRule, Snapshot, Window, make_snapshot
 
 FLAG = "maintenance_mode"
 EXEMPT_FLAG = "maintenance_mode_exempt"
@@ -764,3 +769,244 @@ def test_ignore_tests_exempts_requests_while_a_suite_runs(rf: RequestFactory) ->
     assert decide(request, snapshot, get_config()) == MAINTENANCE
     with override_settings(MAINTENANCE_MODE_IGNORE_TESTS=True):
         assert decide(request, snapshot, get_config()) == EXEMPT
+
+
+# Scheduled windows ---------------------------------------------------------------------
+
+HOUR = timedelta(hours=1)
+NOON = datetime(2099, 6, 1, 12, 0, tzinfo=dt_timezone.utc)
+
+
+def with_windows(*windows: Window) -> Snapshot:
+    """Windows, the switch off, and the exempt flag as the data migration creates it."""
+    exempt = FlagRule(name=EXEMPT_FLAG, superusers=True)
+    return make_snapshot(get_config(), exempt=exempt, windows=windows)
+
+
+@pytest.mark.parametrize(
+    ("window", "expected"),
+    [
+        (Window(start=NOON - HOUR, end=NOON + HOUR), True),
+        (Window(start=None, end=NOON + HOUR), True),
+        (Window(start=NOON, end=None), True),
+        (Window(start=NOON + HOUR, end=None), False),
+        (Window(start=NOON - HOUR, end=NOON), False),
+    ],
+)
+def test_site_wide_at_a_given_time(window: Window, expected: bool) -> None:
+    assert site_wide(with_windows(window), get_config(), now=NOON) is expected
+
+
+def test_site_wide_without_windows_or_switch_is_off() -> None:
+    assert site_wide(make_snapshot(get_config()), get_config(), now=NOON) is False
+
+
+@pytest.mark.parametrize("override", [True, False])
+def test_site_wide_setting_beats_windows(settings: Settings, override: bool) -> None:
+    settings.MAINTENANCE_MODE = override
+    config = get_config()
+    for window in (Window(start=None, end=NOON + HOUR), Window(start=NOON + HOUR, end=None)):
+        assert site_wide(with_windows(window), config, now=NOON) is override
+
+
+def test_decide_in_and_out_of_a_window(rf: RequestFactory) -> None:
+    now = datetime.now(dt_timezone.utc)
+    config = get_config()
+    current = with_windows(Window(start=now - HOUR, end=now + HOUR))
+    upcoming = with_windows(Window(start=now + HOUR, end=now + 2 * HOUR))
+
+    assert decide(anonymous(rf), current, config) == MAINTENANCE
+    assert decide(anonymous(rf), upcoming, config) == PASS
+    assert decide(user_request(rf, is_superuser=True), current, config) == EXEMPT
+
+
+# The visitor (MAINTENANCE_MODE_GET_AUTHENTICATED_USER) ---------------------------------
+
+TOKEN_USER = baker.prepare(User, id=11, is_staff=True)
+
+
+def token_user(request: HttpRequest) -> User | None:
+    """The user of a token header, None without one."""
+    return TOKEN_USER if "Authorization" in request.headers else None
+
+
+def test_visitor_is_the_request_user_by_default(rf: RequestFactory) -> None:
+    request = user_request(rf)
+
+    assert visitor(request, get_config()) is request.user
+    assert visitor(rf.get("/"), get_config()) is None
+
+
+def test_visitor_from_the_authenticated_user_function(
+    settings: Settings, rf: RequestFactory
+) -> None:
+    settings.MAINTENANCE_MODE_GET_AUTHENTICATED_USER = "tests.test_decision.token_user"
+    with_token = anonymous(rf, headers={"Authorization": "Token abc"})
+    without = anonymous(rf)
+
+    assert visitor(with_token, get_config()) is TOKEN_USER
+    # None: request.user, or None without one.
+    assert visitor(without, get_config()) is without.user
+    assert visitor(rf.get("/", headers={"Authorization": "Token abc"}), get_config()) is TOKEN_USER
+    assert visitor(rf.get("/"), get_config()) is None
+
+
+def test_the_function_user_decides_user_exemptions(settings: Settings, rf: RequestFactory) -> None:
+    settings.MAINTENANCE_MODE_GET_AUTHENTICATED_USER = "tests.test_decision.token_user"
+    settings.MAINTENANCE_MODE_IGNORE_STAFF = True
+
+    assert verdict(anonymous(rf, headers={"Authorization": "Token abc"}), on()) == EXEMPT
+    assert verdict(anonymous(rf), on()) == MAINTENANCE
+
+
+def test_an_unimportable_function_is_e015_and_ignored(
+    settings: Settings, rf: RequestFactory
+) -> None:
+    settings.MAINTENANCE_MODE_GET_AUTHENTICATED_USER = "tests.test_decision.no_such_function"
+    settings.MAINTENANCE_MODE_IGNORE_STAFF = True
+
+    assert [
+        message.id
+        for message in checks.run_checks()
+        if (message.id or "").startswith("maintenance_waffle.")
+    ] == ["maintenance_waffle.E015"]
+    request = user_request(rf, is_staff=True)
+    assert visitor(request, get_config()) is request.user
+    assert verdict(request, on()) == EXEMPT
+
+
+def test_flag_is_active_for_a_given_user(rf: RequestFactory) -> None:
+    rule = FlagRule(name=FLAG, user_ids=frozenset({5}))
+    listed = baker.prepare(User, id=5)
+    request = user_request(rf, id=6)
+
+    assert flag_is_active(rule, request, get_config()) is False
+    assert flag_is_active(rule, request, get_config(), listed) is True
+    request.user = listed
+    assert flag_is_active(rule, request, get_config()) is True
+    # None: no user at all, whatever request.user is.
+    assert flag_is_active(rule, request, get_config(), None) is False
+
+
+# Logging out (MAINTENANCE_MODE_LOGOUT_*) -----------------------------------------------
+
+
+def with_session(request: WSGIRequest) -> WSGIRequest:
+    request.session = SessionStore()
+    return request
+
+
+@pytest.mark.parametrize(
+    ("fields", "settings_values", "logout"),
+    [
+        ({}, (False, None, None), False),
+        ({}, (True, None, None), True),
+        ({}, (False, True, True), False),
+        ({"is_staff": True}, (True, None, None), True),
+        ({"is_staff": True}, (True, False, None), False),
+        ({"is_staff": True}, (False, True, None), True),
+        ({"is_staff": True}, (False, None, True), False),
+        ({"is_superuser": True}, (True, None, None), True),
+        ({"is_superuser": True}, (True, None, False), False),
+        ({"is_superuser": True}, (False, None, True), True),
+        ({"is_superuser": True}, (False, True, None), False),
+        ({"is_superuser": True, "is_staff": True}, (False, True, None), False),
+        ({"is_superuser": True, "is_staff": True}, (True, True, False), False),
+        ({"is_superuser": True, "is_staff": True}, (False, False, True), True),
+    ],
+)
+def test_who_is_logged_out(
+    settings: Settings,
+    rf: RequestFactory,
+    fields: dict[str, Any],
+    settings_values: tuple[bool, bool | None, bool | None],
+    logout: bool,
+) -> None:
+    (
+        settings.MAINTENANCE_MODE_LOGOUT_AUTHENTICATED_USER,
+        settings.MAINTENANCE_MODE_LOGOUT_STAFF_USER,
+        settings.MAINTENANCE_MODE_LOGOUT_SUPERUSER,
+    ) = settings_values
+
+    result = verdict(with_session(user_request(rf, **fields)))
+
+    assert result.logout is logout
+    assert result.applies
+    if logout:
+        # Decided as the anonymous user the request becomes.
+        assert result.respond
+    else:
+        assert result.respond is not fields.get("is_superuser", False)
+
+
+def test_anonymous_visitors_are_never_logged_out(settings: Settings, rf: RequestFactory) -> None:
+    settings.MAINTENANCE_MODE_LOGOUT_AUTHENTICATED_USER = True
+    settings.MAINTENANCE_MODE_LOGOUT_STAFF_USER = True
+    settings.MAINTENANCE_MODE_LOGOUT_SUPERUSER = True
+
+    assert verdict(with_session(anonymous(rf))) == MAINTENANCE
+    assert verdict(with_session(rf.get("/"))) == MAINTENANCE
+
+
+def test_logout_then_anonymous_exemption(settings: Settings, rf: RequestFactory) -> None:
+    settings.MAINTENANCE_MODE_LOGOUT_AUTHENTICATED_USER = True
+    settings.MAINTENANCE_MODE_IGNORE_ANONYMOUS_USER = True
+    settings.MAINTENANCE_MODE_IGNORE_AUTHENTICATED_USER = True
+
+    assert verdict(with_session(user_request(rf)), on()) == Decision(True, False, logout=True)
+
+
+def test_no_logout_without_a_session(settings: Settings, rf: RequestFactory) -> None:
+    settings.MAINTENANCE_MODE_LOGOUT_AUTHENTICATED_USER = True
+    settings.MAINTENANCE_MODE_IGNORE_AUTHENTICATED_USER = True
+
+    # Still decided as the logged-in user it stays.
+    assert verdict(user_request(rf), on()) == EXEMPT
+
+
+@pytest.mark.parametrize("path", ["/admin/", "/force-off/", "/maintenance-mode/on/"])
+def test_no_logout_on_exempt_paths(settings: Settings, rf: RequestFactory, path: str) -> None:
+    settings.MAINTENANCE_MODE_LOGOUT_AUTHENTICATED_USER = True
+
+    assert verdict(with_session(user_request(rf, path))) == EXEMPT
+
+
+def test_no_logout_when_maintenance_is_off(settings: Settings, rf: RequestFactory) -> None:
+    settings.MAINTENANCE_MODE_LOGOUT_AUTHENTICATED_USER = True
+    config = get_config()
+
+    assert decide(with_session(user_request(rf)), make_snapshot(config), config) == PASS
+
+
+def test_logout_of_a_user_without_staff_and_superuser_fields(
+    settings: Settings, rf: RequestFactory
+) -> None:
+    settings.MAINTENANCE_MODE_GET_AUTHENTICATED_USER = "tests.hooks.token_user"
+    settings.MAINTENANCE_MODE_IGNORE_STAFF = True
+    settings.MAINTENANCE_MODE_IGNORE_SUPERUSER = True
+    request = with_session(anonymous(rf))
+    assert verdict(request) == MAINTENANCE
+
+    settings.MAINTENANCE_MODE_LOGOUT_AUTHENTICATED_USER = True
+    assert verdict(request) == Decision(True, True, logout=True)
+
+
+@pytest.mark.parametrize(
+    "name", ["MAINTENANCE_MODE_LOGOUT_STAFF_USER", "MAINTENANCE_MODE_LOGOUT_SUPERUSER"]
+)
+def test_an_invalid_logout_override_is_a_check_error_and_follows_the_general_setting(
+    settings: Settings, rf: RequestFactory, name: str
+) -> None:
+    settings.MAINTENANCE_MODE_LOGOUT_AUTHENTICATED_USER = True
+    setattr(settings, name, "no")
+    messages = [
+        message
+        for message in checks.run_checks()
+        if (message.id or "").startswith("maintenance_waffle.")
+    ]
+    assert [message.id for message in messages] == ["maintenance_waffle.E004"]
+    assert name in messages[0].msg
+    fields: dict[str, Any] = {"is_staff" if name.endswith("STAFF_USER") else "is_superuser": True}
+
+    # "no" is not False: ignored, so LOGOUT_AUTHENTICATED_USER decides.
+    assert verdict(with_session(user_request(rf, **fields))).logout is True

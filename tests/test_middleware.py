@@ -1,20 +1,26 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
+from datetime import timedelta
 from typing import Any
 
 import pytest
 import waffle
-from django.contrib.auth.models import Group, User
+from django.contrib.auth.models import AnonymousUser, Group, User
+from django.contrib.sessions.backends.db import SessionStore
+from django.core import checks
 from django.db import connection
-from django.test import override_settings
+from django.http import HttpRequest
+from django.test import RequestFactory, override_settings
 from django.test.utils import CaptureQueriesContext
+from django.utils import timezone
 from model_bakery import baker
 from waffle.models import Flag, Switch
 
 from maintenance_waffle.core import set_maintenance_mode
 from maintenance_waffle.decision import bucket
 from maintenance_waffle.middleware import MaintenanceModeMiddleware
+from maintenance_waffle.models import MaintenanceWindow
 from tests.caches import CountingCache
 
 pytestmark = pytest.mark.django_db
@@ -391,3 +397,358 @@ def test_redirect_url_sends_visitors_to_a_page_that_stays_up(http: Any) -> None:
     assert response.status_code == 302
     assert response["Location"] == "/maintenance/"
     assert http.get("/maintenance/").content == b"we are busy"
+
+
+# Scheduled windows ---------------------------------------------------------------------
+
+HOUR = timedelta(hours=1)
+
+
+def test_an_active_window_answers_503(http: Any) -> None:
+    now = timezone.now()
+    set_maintenance_mode(True, start=now - HOUR, end=now + HOUR / 2, reason="Reindexing")
+
+    response = http.get("/")
+
+    assert response.status_code == 503
+    assert 1 <= int(response["Retry-After"]) <= 1800
+    assert b"Reindexing" in response.content
+    assert b"Expected back:" in response.content
+
+
+def test_a_window_without_an_end_answers_503(http: Any) -> None:
+    set_maintenance_mode(True, start=timezone.now() - HOUR)
+
+    assert_maintenance(http.get("/"))
+
+
+def test_a_future_window_passes(http: Any) -> None:
+    now = timezone.now()
+    set_maintenance_mode(True, start=now + HOUR, end=now + 2 * HOUR)
+
+    response = http.get("/page/")
+
+    assert response.status_code == 200
+    assert response.content == b"maintenance_mode=False\n"
+
+
+def test_an_ended_window_passes(http: Any) -> None:
+    now = timezone.now()
+    MaintenanceWindow.objects.create(start=now - 2 * HOUR, end=now - HOUR)
+
+    response = http.get("/page/")
+
+    assert response.status_code == 200
+    assert response.content == b"maintenance_mode=False\n"
+
+
+def test_a_window_added_in_this_process_is_seen_at_once(http: Any) -> None:
+    assert http.get("/").status_code == 200
+
+    window = MaintenanceWindow.objects.create(start=None, end=timezone.now() + HOUR)
+    assert http.get("/").status_code == 503
+
+    window.delete()
+    assert http.get("/").status_code == 200
+
+
+def test_exempt_users_pass_an_active_window(http: Any) -> None:
+    set_maintenance_mode(True, end=timezone.now() + HOUR)
+    http.force_login(baker.make(User, is_superuser=True))
+
+    response = http.get("/page/")
+
+    assert response.status_code == 200
+    assert response.content == b"maintenance_mode=True\n"
+
+
+@override_settings(MAINTENANCE_MODE=False)
+def test_the_setting_false_beats_an_active_window(http: Any) -> None:
+    MaintenanceWindow.objects.create(start=None, end=timezone.now() + HOUR)
+
+    assert http.get("/").status_code == 200
+
+
+# Logging users out (MAINTENANCE_MODE_LOGOUT_*) -----------------------------------------
+
+
+def logged_in(http: Any) -> bool:
+    return "_auth_user_id" in http.session
+
+
+def test_logout_authenticated_user(http: Any, settings: Any) -> None:
+    switch_on()
+    http.force_login(baker.make(User))
+    # Logged-in users pass, so a 503 shows the user was logged out first.
+    settings.MAINTENANCE_MODE_IGNORE_AUTHENTICATED_USER = True
+    assert http.get("/").status_code == 200
+    assert logged_in(http)
+
+    settings.MAINTENANCE_MODE_LOGOUT_AUTHENTICATED_USER = True
+    assert_maintenance(http.get("/"))
+    assert not logged_in(http)
+
+    # The session was flushed: the next request is anonymous too.
+    settings.MAINTENANCE_MODE_LOGOUT_AUTHENTICATED_USER = False
+    assert_maintenance(http.get("/"))
+
+
+@override_settings(
+    MAINTENANCE_MODE_LOGOUT_AUTHENTICATED_USER=True, MAINTENANCE_MODE_IGNORE_ANONYMOUS_USER=True
+)
+def test_logged_out_users_pass_when_anonymous_users_are_exempt(http: Any) -> None:
+    switch_on()
+    http.force_login(baker.make(User))
+
+    response = http.get("/page/")
+
+    assert response.status_code == 200
+    assert response.content == b"maintenance_mode=True\n"
+    assert not logged_in(http)
+
+
+@override_settings(MAINTENANCE_MODE_LOGOUT_AUTHENTICATED_USER=True)
+def test_logout_in_a_window(http: Any) -> None:
+    set_maintenance_mode(True, end=timezone.now() + HOUR)
+    http.force_login(baker.make(User))
+
+    assert http.get("/").status_code == 503
+    assert not logged_in(http)
+
+
+@override_settings(MAINTENANCE_MODE_LOGOUT_AUTHENTICATED_USER=True)
+def test_logout_for_the_targeted_flag(http: Any) -> None:
+    user = baker.make(User)
+    target(superusers=False).users.add(user)
+    http.force_login(user)
+
+    assert http.get("/").status_code == 503
+    assert not logged_in(http)
+
+
+@pytest.mark.parametrize(
+    ("fields", "logout", "expected_out"),
+    [
+        # Staff: None follows LOGOUT_AUTHENTICATED_USER, True/False decide.
+        ({"is_staff": True}, (True, None, None), True),
+        ({"is_staff": True}, (False, None, None), False),
+        ({"is_staff": True}, (True, False, None), False),
+        ({"is_staff": True}, (False, True, None), True),
+        ({"is_staff": True}, (False, None, True), False),
+        # Superusers likewise, with LOGOUT_SUPERUSER.
+        ({"is_superuser": True}, (True, None, None), True),
+        ({"is_superuser": True}, (False, None, None), False),
+        ({"is_superuser": True}, (True, None, False), False),
+        ({"is_superuser": True}, (False, None, True), True),
+        ({"is_superuser": True}, (False, True, None), False),
+        # A superuser who is also staff follows LOGOUT_SUPERUSER.
+        ({"is_superuser": True, "is_staff": True}, (False, True, False), False),
+        ({"is_superuser": True, "is_staff": True}, (True, True, False), False),
+        ({"is_superuser": True, "is_staff": True}, (False, False, True), True),
+        ({"is_superuser": True, "is_staff": True}, (True, False, None), True),
+        # Other users follow LOGOUT_AUTHENTICATED_USER only.
+        ({}, (False, True, True), False),
+        ({}, (True, False, False), True),
+    ],
+)
+def test_logout_staff_user_and_superuser(
+    http: Any,
+    settings: Any,
+    fields: dict[str, Any],
+    logout: tuple[bool, bool | None, bool | None],
+    expected_out: bool,
+) -> None:
+    switch_on()
+    # Everyone logged in passes: a 503 shows the user was logged out.
+    settings.MAINTENANCE_MODE_IGNORE_AUTHENTICATED_USER = True
+    (
+        settings.MAINTENANCE_MODE_LOGOUT_AUTHENTICATED_USER,
+        settings.MAINTENANCE_MODE_LOGOUT_STAFF_USER,
+        settings.MAINTENANCE_MODE_LOGOUT_SUPERUSER,
+    ) = logout
+    http.force_login(baker.make(User, **fields))
+
+    response = http.get("/")
+
+    assert response.status_code == (503 if expected_out else 200)
+    assert logged_in(http) is not expected_out
+
+
+@override_settings(MAINTENANCE_MODE_LOGOUT_AUTHENTICATED_USER=True)
+@pytest.mark.parametrize(
+    ("path", "status"),
+    [
+        ("/admin/", 200),
+        ("/admin/maintenance_waffle/maintenancewindow/", 200),
+        ("/force-off/", 200),
+        ("/class-force-off/", 200),
+        ("/maintenance-mode/off/", 200),
+    ],
+)
+def test_nobody_is_logged_out_on_exempt_paths(http: Any, path: str, status: int) -> None:
+    switch_on()
+    http.force_login(baker.make(User, is_staff=True, is_superuser=True))
+
+    assert http.get(path).status_code == status
+    assert logged_in(http)
+
+
+@override_settings(
+    MAINTENANCE_MODE_LOGOUT_AUTHENTICATED_USER=True, MAINTENANCE_MODE_IGNORE_URLS=(r"^/healthz$",)
+)
+def test_nobody_is_logged_out_on_ignored_urls(http: Any) -> None:
+    switch_on()
+    http.force_login(baker.make(User))
+
+    assert http.get("/healthz").status_code == 200
+    assert logged_in(http)
+
+
+@override_settings(MAINTENANCE_MODE_LOGOUT_AUTHENTICATED_USER=True)
+def test_nobody_is_logged_out_when_maintenance_is_off(http: Any) -> None:
+    http.force_login(baker.make(User))
+    now = timezone.now()
+    set_maintenance_mode(True, start=now + HOUR, end=now + 2 * HOUR)
+
+    assert http.get("/").status_code == 200
+    assert logged_in(http)
+
+
+@override_settings(MAINTENANCE_MODE_LOGOUT_AUTHENTICATED_USER=True)
+def test_a_request_without_a_session_is_not_logged_out(rf: RequestFactory) -> None:
+    switch_on()
+    middleware = MaintenanceModeMiddleware(lambda request: None)  # type: ignore[arg-type,return-value]
+    request = rf.get("/")
+    user = baker.make(User)
+    request.user = user
+
+    response = middleware(request)
+
+    assert response.status_code == 503
+    assert request.user is user
+
+
+@override_settings(
+    MAINTENANCE_MODE_LOGOUT_AUTHENTICATED_USER=True, MAINTENANCE_MODE_IGNORE_ANONYMOUS_USER=True
+)
+def test_a_request_with_a_session_is_logged_out_when_the_middleware_is_called_directly(
+    rf: RequestFactory,
+) -> None:
+    switch_on()
+    middleware = MaintenanceModeMiddleware(lambda request: None)  # type: ignore[arg-type,return-value]
+    request = rf.get("/")
+    request.session = SessionStore()
+    request.session["kept?"] = "no"
+    request.user = baker.make(User)
+
+    assert middleware(request) is None
+
+    assert isinstance(request.user, AnonymousUser)
+    assert "kept?" not in request.session
+
+
+# MAINTENANCE_MODE_GET_AUTHENTICATED_USER -----------------------------------------------
+
+
+def user_from_header(request: HttpRequest) -> User | None:
+    """Stands in for token authentication: the user named by the X-User header."""
+    username = request.headers.get("X-User")
+    if username is None:
+        return None
+    found: User = User.objects.get(username=username)
+    return found
+
+
+HEADER_USER = "tests.test_middleware.user_from_header"
+
+
+@override_settings(
+    MAINTENANCE_MODE_GET_AUTHENTICATED_USER=HEADER_USER, MAINTENANCE_MODE_IGNORE_STAFF=True
+)
+def test_the_authenticated_user_function_decides_who_the_visitor_is(http: Any) -> None:
+    switch_on()
+    baker.make(User, username="operator", is_staff=True)
+
+    assert http.get("/", headers={"X-User": "operator"}).status_code == 200
+    assert_maintenance(http.get("/"))
+
+
+@override_settings(
+    MAINTENANCE_MODE_GET_AUTHENTICATED_USER=HEADER_USER, MAINTENANCE_MODE_IGNORE_STAFF=True
+)
+def test_the_request_user_is_used_when_the_function_returns_none(http: Any) -> None:
+    switch_on()
+    http.force_login(baker.make(User, is_staff=True))
+
+    assert http.get("/").status_code == 200
+
+
+@override_settings(MAINTENANCE_MODE_GET_AUTHENTICATED_USER=HEADER_USER)
+def test_the_authenticated_user_function_is_used_for_the_exempt_flag(http: Any) -> None:
+    switch_on()
+    baker.make(User, username="root", is_superuser=True)
+    baker.make(User, username="someone")
+
+    assert http.get("/", headers={"X-User": "root"}).status_code == 200
+    assert_maintenance(http.get("/", headers={"X-User": "someone"}))
+
+
+@override_settings(MAINTENANCE_MODE_GET_AUTHENTICATED_USER=HEADER_USER)
+def test_the_authenticated_user_function_is_used_for_the_targeted_flag(http: Any) -> None:
+    beta = baker.make(User, username="beta")
+    target(superusers=False).users.add(beta)
+
+    assert_maintenance(http.get("/", headers={"X-User": "beta"}))
+    assert http.get("/").status_code == 200
+
+
+@override_settings(
+    MAINTENANCE_MODE_GET_AUTHENTICATED_USER=HEADER_USER,
+    MAINTENANCE_MODE_IGNORE_STAFF=True,
+    MAINTENANCE_MODE_LOGOUT_STAFF_USER=True,
+)
+def test_the_authenticated_user_function_is_used_for_logout(http: Any) -> None:
+    switch_on()
+    baker.make(User, username="operator", is_staff=True)
+
+    # Logged out first, so no longer staff.
+    assert_maintenance(http.get("/", headers={"X-User": "operator"}))
+
+
+def test_a_user_without_staff_and_superuser_fields(http: Any, settings: Any) -> None:
+    settings.MAINTENANCE_MODE_GET_AUTHENTICATED_USER = "tests.hooks.token_user"
+    settings.MAINTENANCE_MODE_IGNORE_STAFF = True
+    settings.MAINTENANCE_MODE_IGNORE_SUPERUSER = True
+    target(staff=True, superusers=True)
+    # Not staff, not a superuser: not targeted ...
+    assert http.get("/").status_code == 200
+
+    switch_on()
+    # ... and not exempt.
+    assert_maintenance(http.get("/"))
+    settings.MAINTENANCE_MODE_IGNORE_AUTHENTICATED_USER = True
+    assert http.get("/").status_code == 200
+    # Logged out like any authenticated user, then no longer exempt.
+    settings.MAINTENANCE_MODE_LOGOUT_AUTHENTICATED_USER = True
+    assert_maintenance(http.get("/"))
+
+
+@override_settings(
+    MAINTENANCE_MODE_GET_AUTHENTICATED_USER="tests.test_middleware.no_such_function",
+    MAINTENANCE_MODE_IGNORE_STAFF=True,
+)
+def test_an_unimportable_authenticated_user_function_is_a_check_error_and_ignored(
+    http: Any,
+) -> None:
+    [message] = [
+        message
+        for message in checks.run_checks()
+        if (message.id or "").startswith("maintenance_waffle.")
+    ]
+    assert message.id == "maintenance_waffle.E015"
+    assert "MAINTENANCE_MODE_GET_AUTHENTICATED_USER" in message.msg
+    switch_on()
+
+    assert_maintenance(http.get("/"))
+    http.force_login(baker.make(User, is_staff=True))
+    assert http.get("/").status_code == 200

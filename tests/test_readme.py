@@ -3,7 +3,7 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
-from maintenance_waffle.conf import DEFAULTS
+from maintenance_waffle.conf import DEFAULTS, IGNORED_SETTINGS
 
 ROOT = Path(__file__).resolve().parent.parent
 README = (ROOT / "README.md").read_text()
@@ -21,7 +21,7 @@ def test_readme_opens_with_the_two_commands() -> None:
 def test_every_setting_has_a_subsection_and_nothing_else_does() -> None:
     documented = re.findall(r"^### `([A-Z_]+)`$", README, flags=re.MULTILINE)
 
-    assert documented == list(DEFAULTS)
+    assert documented == [*DEFAULTS, *IGNORED_SETTINGS]
 
 
 def test_every_check_id_is_in_the_table_and_nothing_else_is() -> None:
@@ -33,3 +33,14 @@ def test_every_check_id_is_in_the_table_and_nothing_else_is() -> None:
 
     assert sorted(documented) == documented
     assert set(documented) == emitted
+
+
+def test_migration_table_covers_every_upstream_setting() -> None:
+    section = README.split("## Migrating from django-maintenance-mode", 1)[1].split("\n## ", 1)[0]
+    rows = re.findall(r"^\| `(MAINTENANCE_MODE[A-Z_]*)`", section, flags=re.MULTILINE)
+    upstream = [
+        name for name in [*DEFAULTS, *IGNORED_SETTINGS] if name.startswith("MAINTENANCE_MODE")
+    ]
+
+    assert len(upstream) == 25
+    assert set(upstream) <= set(rows)

@@ -1,6 +1,8 @@
 from __future__ import annotations
 
 import json
+import math
+from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -10,12 +12,13 @@ from django.core.handlers.wsgi import WSGIRequest
 from django.http import HttpResponse
 from django.test import RequestFactory
 from django.urls import clear_script_prefix, set_script_prefix
+from django.utils import timezone
 from pytest_django import Settings
 
 from maintenance_waffle import responses
 from maintenance_waffle.conf import get_config
 from maintenance_waffle.responses import prefers_json
-from maintenance_waffle.state import make_snapshot
+from maintenance_waffle.state import Window, make_snapshot
 
 DEFAULT_DETAIL = "The site is down for maintenance. Please try again later."
 PROBLEM_KEYS = {"type", "title", "status", "detail", "retry_after", "ends_at"}
@@ -383,3 +386,176 @@ def test_reset_forgets_resolved_redirect_urls(settings: Settings, rf: RequestFac
     finally:
         clear_script_prefix()
         responses.reset()
+
+
+# Scheduled windows ---------------------------------------------------------------------
+
+HALF_HOUR = timedelta(minutes=30)
+
+
+def build_in(request: WSGIRequest, *windows: Window, switch: bool = False) -> HttpResponse:
+    config = get_config()
+    snapshot = make_snapshot(config, switch=switch, windows=windows)
+    return responses.build(request, snapshot, config)
+
+
+def running(reason: str = "Reindexing", left: timedelta = HALF_HOUR) -> Window:
+    """A window that started an hour ago and ends ``left`` from now (whole seconds)."""
+    now = timezone.now().replace(microsecond=0)
+    return Window(start=now - timedelta(hours=1), end=now + left, reason=reason)
+
+
+def seconds_left_at_most(window: Window, since: datetime) -> int:
+    assert window.end is not None
+    return math.ceil((window.end - since).total_seconds())
+
+
+def test_retry_after_counts_down_to_the_windows_end(rf: RequestFactory) -> None:
+    window = running()
+    before = timezone.now()
+
+    response = build_in(visitor(rf), window)
+
+    assert response.status_code == 503
+    retry_after = response["Retry-After"]
+    assert retry_after.isdigit()
+    assert 1 <= int(retry_after) <= seconds_left_at_most(window, before)
+    # Not the configured 3600: the window ends in half an hour.
+    assert int(retry_after) <= 1800
+
+
+def test_problem_details_in_a_window(rf: RequestFactory) -> None:
+    window = running("Moving to a bigger database")
+    before = timezone.now()
+
+    response = build_in(json_accepting(rf), window)
+
+    body = json.loads(response.content)
+    assert set(body) == PROBLEM_KEYS
+    assert body["detail"] == "Moving to a bigger database"
+    assert isinstance(body["retry_after"], int)
+    assert 1 <= body["retry_after"] <= seconds_left_at_most(window, before)
+    assert str(body["retry_after"]) == response["Retry-After"]
+    assert window.end is not None
+    assert body["ends_at"] == window.end.isoformat()
+    assert datetime.fromisoformat(body["ends_at"]) == window.end
+
+
+def test_html_page_in_a_window_shows_the_reason_and_the_expected_end(rf: RequestFactory) -> None:
+    window = running("Moving to a bigger <database>")
+
+    body = build_in(visitor(rf), window).content.decode()
+
+    assert "Moving to a bigger &lt;database&gt;" in body
+    assert window.end is not None
+    assert "Expected back:" in body
+    assert f'<time datetime="{timezone.localtime(window.end).isoformat()}">' in body
+
+
+def test_html_page_shows_the_end_in_the_current_time_zone(rf: RequestFactory) -> None:
+    window = running()
+    assert window.end is not None
+
+    with timezone.override("Asia/Kolkata"):
+        body = build_in(visitor(rf), window).content.decode()
+
+    expected = timezone.localtime(window.end, timezone.get_fixed_timezone(330)).isoformat()
+    assert f'<time datetime="{expected}">' in body
+
+
+def test_the_covering_window_that_ends_last_decides(rf: RequestFactory) -> None:
+    short = running("short", left=timedelta(minutes=10))
+    long = running("long", left=timedelta(hours=2))
+    before = timezone.now()
+
+    body = json.loads(build_in(json_accepting(rf), short, long).content)
+
+    assert body["detail"] == "long"
+    assert long.end is not None
+    assert body["ends_at"] == long.end.isoformat()
+    assert 600 < body["retry_after"] <= seconds_left_at_most(long, before)
+
+
+def test_window_without_a_reason_gives_the_default_detail(rf: RequestFactory) -> None:
+    body = json.loads(build_in(json_accepting(rf), running("")).content)
+
+    assert body["detail"] == DEFAULT_DETAIL
+    assert body["ends_at"] is not None
+
+
+def test_window_without_an_end_uses_the_configured_retry_after(rf: RequestFactory) -> None:
+    window = Window(start=timezone.now() - HALF_HOUR, end=None, reason="Until we are done")
+
+    response = build_in(json_accepting(rf), window)
+
+    assert response["Retry-After"] == "3600"
+    body = json.loads(response.content)
+    assert (body["retry_after"], body["ends_at"], body["detail"]) == (
+        3600,
+        None,
+        "Until we are done",
+    )
+    html = build_in(visitor(rf), window).content.decode()
+    assert "Until we are done" in html
+    assert "Expected back" not in html
+
+
+def test_a_future_window_changes_nothing(rf: RequestFactory) -> None:
+    now = timezone.now()
+    upcoming = Window(start=now + HALF_HOUR, end=now + 2 * HALF_HOUR, reason="later")
+
+    response = build_in(json_accepting(rf), upcoming)
+
+    assert response["Retry-After"] == "3600"
+    body = json.loads(response.content)
+    assert (body["retry_after"], body["ends_at"], body["detail"]) == (3600, None, DEFAULT_DETAIL)
+
+
+@pytest.mark.parametrize("retry_after", [0, None])
+def test_falsy_retry_after_sends_no_header_even_in_a_window(
+    settings: Settings, rf: RequestFactory, retry_after: int | None
+) -> None:
+    settings.MAINTENANCE_MODE_RETRY_AFTER = retry_after
+    window = running()
+
+    response = build_in(json_accepting(rf), window)
+
+    assert "Retry-After" not in response
+    body = json.loads(response.content)
+    assert body["retry_after"] is None
+    assert window.end is not None
+    assert body["ends_at"] == window.end.isoformat()
+    assert "Retry-After" not in build_in(visitor(rf), window)
+
+
+def test_with_the_switch_on_the_configured_retry_after_is_used(rf: RequestFactory) -> None:
+    config = get_config()
+    snapshot = make_snapshot(config, switch=True, reason="By hand", windows=(running(),))
+
+    response = responses.build(json_accepting(rf), snapshot, config)
+
+    assert response["Retry-After"] == "3600"
+    body = json.loads(response.content)
+    assert (body["retry_after"], body["ends_at"], body["detail"]) == (3600, None, "By hand")
+
+
+def test_with_the_setting_true_the_configured_retry_after_is_used(
+    settings: Settings, rf: RequestFactory
+) -> None:
+    settings.MAINTENANCE_MODE = True
+
+    response = build_in(json_accepting(rf), running())
+
+    assert response["Retry-After"] == "3600"
+    body = json.loads(response.content)
+    assert (body["retry_after"], body["ends_at"], body["detail"]) == (3600, None, DEFAULT_DETAIL)
+
+
+def test_head_in_a_window_has_the_headers_only(rf: RequestFactory) -> None:
+    window = running()
+    before = timezone.now()
+
+    response = build_in(visitor(rf, method="head"), window)
+
+    assert response.content == b""
+    assert 1 <= int(response["Retry-After"]) <= seconds_left_at_most(window, before)

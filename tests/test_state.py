@@ -6,23 +6,34 @@ import threading
 import time
 import traceback
 from collections.abc import Iterator
+from datetime import datetime, timedelta
+from datetime import timezone as dt_timezone
+from zoneinfo import ZoneInfo
 
 import pytest
 from django.contrib.auth.models import Group, User
 from django.db import connection
 from django.test import override_settings
+from django.utils import timezone
 from model_bakery import baker
 from waffle.models import Flag, Switch
 
 from maintenance_waffle.conf import get_config
+from maintenance_waffle.models import MaintenanceWindow
 from maintenance_waffle.state import (
     FlagRule,
+    SiteState,
     Snapshot,
     State,
+    Window,
+    aware,
+    current_time,
     groups_through,
     load,
     make_snapshot,
+    read_site_state,
     state,
+    write_site_state,
 )
 
 pytestmark = pytest.mark.django_db
@@ -339,3 +350,284 @@ def test_load_outside_a_transaction() -> None:
 
     assert not connection.in_atomic_block
     assert load(get_config()).switch
+
+
+# Windows -------------------------------------------------------------------------------
+
+HOUR = timedelta(hours=1)
+NOON = datetime(2099, 6, 1, 12, 0, tzinfo=dt_timezone.utc)
+CHICAGO = ZoneInfo("America/Chicago")
+
+
+def test_load_reads_the_windows_that_have_not_ended() -> None:
+    now = timezone.now()
+    MaintenanceWindow.objects.create(start=now - 2 * HOUR, end=now - HOUR, reason="over")
+    MaintenanceWindow.objects.create(start=now + HOUR, end=now + 2 * HOUR, reason="planned")
+    MaintenanceWindow.objects.create(start=now - HOUR, end=now + HOUR, reason="running")
+    MaintenanceWindow.objects.create(start=now + 3 * HOUR, end=None, reason="open end")
+
+    snapshot = load(get_config())
+
+    assert snapshot.windows == (
+        Window(start=now - HOUR, end=now + HOUR, reason="running"),
+        Window(start=now + HOUR, end=now + 2 * HOUR, reason="planned"),
+        Window(start=now + 3 * HOUR, end=None, reason="open end"),
+    )
+    assert all(
+        moment.tzinfo is not None
+        for window in snapshot.windows
+        for moment in (window.start, window.end)
+        if moment is not None
+    )
+    assert not snapshot.idle
+
+
+def test_load_drops_a_window_that_has_just_ended() -> None:
+    # End exclusive: a window whose end has come is over.
+    MaintenanceWindow.objects.create(start=None, end=timezone.now() - timedelta(microseconds=1))
+
+    assert load(get_config()).windows == ()
+
+
+def test_load_with_only_ended_windows_is_idle() -> None:
+    now = timezone.now()
+    MaintenanceWindow.objects.create(start=now - 2 * HOUR, end=now - HOUR)
+
+    snapshot = load(get_config())
+
+    assert snapshot.windows == ()
+    assert snapshot.idle
+
+
+@override_settings(USE_TZ=False, TIME_ZONE="America/Chicago")
+def test_load_without_time_zone_support_gives_aware_datetimes() -> None:
+    # Stored as naive local (Chicago) time, as Django does with USE_TZ = False.
+    now = timezone.now()
+    assert timezone.is_naive(now)
+    MaintenanceWindow.objects.create(start=now - 2 * HOUR, end=now - HOUR, reason="over")
+    MaintenanceWindow.objects.create(start=now - HOUR, end=now + HOUR, reason="running")
+    MaintenanceWindow.objects.create(start=None, end=now + 2 * HOUR, reason="from now")
+
+    snapshot = load(get_config())
+
+    assert snapshot.windows == (
+        Window(start=None, end=(now + 2 * HOUR).replace(tzinfo=CHICAGO), reason="from now"),
+        Window(
+            start=(now - HOUR).replace(tzinfo=CHICAGO),
+            end=(now + HOUR).replace(tzinfo=CHICAGO),
+            reason="running",
+        ),
+    )
+    assert snapshot.windows[0].end is not None
+    assert snapshot.windows[0].end.tzinfo is not None
+    assert snapshot.window_at(current_time()) == snapshot.windows[0]
+
+
+def test_a_window_saved_or_deleted_in_this_process_is_seen_at_once() -> None:
+    config = get_config()
+    assert state.get(config).windows == ()
+
+    window = MaintenanceWindow.objects.create(start=None, end=timezone.now() + HOUR)
+
+    assert state.peek(config) is None
+    assert len(state.get(config).windows) == 1
+
+    window.delete()
+
+    assert state.peek(config) is None
+    assert state.get(config).windows == ()
+
+
+@pytest.mark.parametrize(
+    ("window", "covered"),
+    [
+        (Window(start=NOON, end=NOON + HOUR), True),
+        # Start inclusive, end exclusive.
+        (Window(start=NOON + HOUR, end=NOON + 2 * HOUR), False),
+        (Window(start=NOON - HOUR, end=NOON), False),
+        (Window(start=None, end=NOON + timedelta(seconds=1)), True),
+        (Window(start=NOON, end=None), True),
+        (Window(start=NOON + timedelta(seconds=1), end=None), False),
+        (Window(start=None, end=None), True),
+    ],
+)
+def test_window_covers(window: Window, covered: bool) -> None:
+    assert window.covers(NOON) is covered
+
+
+def test_window_at_picks_the_covering_window_that_ends_last() -> None:
+    short = Window(start=NOON - HOUR, end=NOON + HOUR, reason="short")
+    long = Window(start=NOON - HOUR, end=NOON + 3 * HOUR, reason="long")
+    later = Window(start=NOON + HOUR, end=NOON + 5 * HOUR, reason="later")
+
+    assert Snapshot(windows=(short, long, later)).window_at(NOON) == long
+    assert Snapshot(windows=(long, short, later)).window_at(NOON) == long
+
+
+def test_window_at_prefers_an_open_end() -> None:
+    fixed = Window(start=NOON - HOUR, end=NOON + 100 * HOUR, reason="fixed")
+    open_end = Window(start=NOON, end=None, reason="open")
+
+    assert Snapshot(windows=(open_end, fixed)).window_at(NOON) == open_end
+    assert Snapshot(windows=(fixed, open_end)).window_at(NOON) == open_end
+
+
+def test_window_at_is_none_when_no_window_covers_now() -> None:
+    assert Snapshot().window_at(NOON) is None
+    ended = Window(start=NOON - 2 * HOUR, end=NOON - HOUR)
+    upcoming = Window(start=NOON + HOUR, end=None)
+    assert Snapshot(windows=(ended, upcoming)).window_at(NOON) is None
+
+
+def test_next_window_is_the_covering_one_first() -> None:
+    upcoming = Window(start=NOON + HOUR, end=NOON + 2 * HOUR)
+    covering = Window(start=None, end=NOON + 3 * HOUR)
+
+    assert Snapshot(windows=(covering, upcoming)).next_window(NOON) == covering
+
+
+def test_next_window_is_else_the_next_to_start() -> None:
+    sooner = Window(start=NOON + HOUR, end=NOON + 2 * HOUR)
+    later = Window(start=NOON + 2 * HOUR, end=None)
+    ended = Window(start=NOON - 2 * HOUR, end=NOON - HOUR)
+
+    assert Snapshot(windows=(ended, sooner, later)).next_window(NOON) == sooner
+
+
+def test_next_window_is_none_without_a_current_or_future_window() -> None:
+    assert Snapshot().next_window(NOON) is None
+    ended = Window(start=NOON - 2 * HOUR, end=NOON - HOUR)
+    assert Snapshot(windows=(ended,)).next_window(NOON) is None
+
+
+def test_next_window_from_the_database_is_the_earliest_upcoming_one() -> None:
+    now = timezone.now()
+    MaintenanceWindow.objects.create(start=now + 3 * HOUR, end=None, reason="third")
+    MaintenanceWindow.objects.create(start=now + HOUR, end=now + 2 * HOUR, reason="first")
+    MaintenanceWindow.objects.create(start=now + 2 * HOUR, end=None, reason="second")
+
+    upcoming = load(get_config()).next_window(now)
+
+    assert upcoming is not None
+    assert upcoming.reason == "first"
+
+
+def test_windows_make_the_snapshot_non_idle() -> None:
+    config = get_config()
+    upcoming = Window(start=NOON + HOUR, end=None)
+
+    snapshot = make_snapshot(config, windows=(upcoming,))
+
+    assert not snapshot.idle
+    assert snapshot.windows == (upcoming,)
+
+
+# Time helpers --------------------------------------------------------------------------
+
+
+def test_current_time_is_aware() -> None:
+    before = timezone.now()
+    now = current_time()
+
+    assert now.tzinfo is not None
+    assert before <= now
+
+
+@override_settings(USE_TZ=False, TIME_ZONE="America/Chicago")
+def test_current_time_is_aware_without_time_zone_support() -> None:
+    before = timezone.now()
+    now = current_time()
+    after = timezone.now()
+
+    # The local wall-clock time, in the current time zone.
+    assert now.tzinfo == CHICAGO
+    assert before <= now.replace(tzinfo=None) <= after
+
+
+def test_aware() -> None:
+    naive = datetime(2099, 1, 1, 12, 0)
+
+    assert aware(None) is None
+    assert aware(NOON) is NOON
+    with timezone.override(CHICAGO):
+        assert aware(naive) == datetime(2099, 1, 1, 18, 0, tzinfo=dt_timezone.utc)
+
+
+# read_site_state / write_site_state ----------------------------------------------------
+
+
+def test_read_site_state_of_the_migrations_rows() -> None:
+    assert read_site_state(get_config()) == SiteState(active=False, note="", windows=())
+
+
+def test_read_site_state_with_a_missing_switch() -> None:
+    Switch.objects.all().delete()
+    MaintenanceWindow.objects.create(start=NOON, end=None, reason="planned")
+
+    assert read_site_state(get_config()) == SiteState(
+        active=False, note="", windows=(Window(start=NOON, end=None, reason="planned"),)
+    )
+
+
+def test_read_site_state_includes_ended_windows() -> None:
+    ended = Window(start=None, end=timezone.now() - HOUR, reason="over")
+    MaintenanceWindow.objects.create(start=ended.start, end=ended.end, reason=ended.reason)
+
+    assert read_site_state(get_config()).windows == (ended,)
+
+
+def test_write_then_read_round_trips() -> None:
+    config = get_config()
+    windows = (
+        Window(start=NOON, end=NOON + HOUR, reason="first"),
+        Window(start=NOON + 2 * HOUR, end=None, reason="second"),
+    )
+
+    write_site_state(config, True, "Upgrading", windows)
+
+    assert read_site_state(config) == SiteState(active=True, note="Upgrading", windows=windows)
+    assert load(config).switch
+
+
+def test_write_replaces_every_window() -> None:
+    config = get_config()
+    write_site_state(config, False, windows=(Window(start=NOON, end=None, reason="old"),))
+    new = Window(start=None, end=NOON, reason="new")
+
+    write_site_state(config, False, windows=(new,))
+
+    assert read_site_state(config).windows == (new,)
+    write_site_state(config, False, windows=())
+    assert not MaintenanceWindow.objects.exists()
+
+
+def test_write_leaves_the_note_and_windows_alone_when_not_given() -> None:
+    config = get_config()
+    window = Window(start=NOON, end=None, reason="kept")
+    write_site_state(config, False, "note", (window,))
+
+    write_site_state(config, True)
+
+    assert read_site_state(config) == SiteState(active=True, note="note", windows=(window,))
+
+
+def test_write_creates_a_missing_switch() -> None:
+    Switch.objects.all().delete()
+    config = get_config()
+
+    write_site_state(config, True, "created")
+
+    assert read_site_state(config) == SiteState(active=True, note="created", windows=())
+
+
+@override_settings(USE_TZ=False, TIME_ZONE="America/Chicago")
+def test_write_then_read_without_time_zone_support() -> None:
+    config = get_config()
+    window = Window(start=NOON, end=NOON + HOUR, reason="utc noon")
+
+    write_site_state(config, False, windows=(window,))
+
+    # Stored as naive Chicago time, read back as the same instant.
+    stored = MaintenanceWindow.objects.get()
+    assert stored.start == datetime(2099, 6, 1, 7, 0)
+    assert read_site_state(config).windows == (window,)

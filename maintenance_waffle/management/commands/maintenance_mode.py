@@ -1,16 +1,18 @@
 from __future__ import annotations
 
 import json
+from datetime import datetime
 from typing import Any
 
 from django.core.exceptions import ImproperlyConfigured
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.db import DatabaseError
+from django.utils import timezone
 
 from maintenance_waffle.conf import Config, get_config
 from maintenance_waffle.core import set_maintenance_mode
 from maintenance_waffle.decision import site_wide
-from maintenance_waffle.state import FlagRule, Snapshot, load
+from maintenance_waffle.state import FlagRule, Snapshot, Window, current_time, load
 
 ON = ("on", "yes", "true", "1")
 OFF = ("off", "no", "false", "0")
@@ -57,6 +59,31 @@ def _flag_json(rule: FlagRule | None) -> dict[str, Any] | None:
     }
 
 
+def _iso(value: datetime | None) -> str | None:
+    return None if value is None else timezone.localtime(value).isoformat()
+
+
+def _window_json(window: Window | None) -> dict[str, str | None] | None:
+    if window is None:
+        return None
+    return {"start": _iso(window.start), "end": _iso(window.end)}
+
+
+def _reason(snapshot: Snapshot) -> str:
+    """The reason visitors see: the switch's note, else the active window's."""
+    window = snapshot.window_at(current_time())
+    return snapshot.reason or (window.reason if window else "")
+
+
+def _state_line(config: Config, snapshot: Snapshot) -> str:
+    """``maintenance mode: on``, as django-maintenance-mode prints it, with the window."""
+    line = f"maintenance mode: {'on' if site_wide(snapshot, config) else 'off'}"
+    window = _window_json(snapshot.next_window(current_time()))
+    if window is not None:
+        line += f" (scheduled: {window!r})"
+    return line
+
+
 class Command(BaseCommand):
     help = (
         "Turn maintenance mode on or off, or show its status: "
@@ -65,6 +92,10 @@ class Command(BaseCommand):
 
     def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument("state", help="on (yes, true, 1), off (no, false, 0) or status")
+        parser.add_argument(
+            "--start", help="with 'on': when maintenance starts (ISO 8601; default: now)"
+        )
+        parser.add_argument("--end", help="with 'on': when maintenance ends by itself (ISO 8601)")
         parser.add_argument(
             "--reason", help="with 'on': why, shown to visitors on the maintenance page"
         )
@@ -81,12 +112,15 @@ class Command(BaseCommand):
             raise CommandError(f"Invalid argument: '{options['state']}' expected <on|off|status>")
         if options["reason"] is not None and state not in ON:
             raise CommandError("--reason can only be used with 'on' state")
+        if (options["start"] is not None or options["end"] is not None) and state not in ON:
+            raise CommandError("--start / --end options can only be used with 'on' state")
         self.verbosity = options["verbosity"]
         config = get_config()
         snapshot = self._read(config)
-        if state in ON + OFF:
-            self._change(config, snapshot, state in ON, options)
+        if state in ON + OFF and self._change(config, snapshot, state in ON, options):
             snapshot = self._read(config)
+            if self.verbosity >= 1 and not options["json"]:
+                self.stdout.write(_state_line(config, snapshot))
         if options["json"]:
             self.stdout.write(json.dumps(self._as_json(config, snapshot)))
         elif state == "status":
@@ -100,15 +134,18 @@ class Command(BaseCommand):
 
     def _change(
         self, config: Config, snapshot: Snapshot, value: bool, options: dict[str, Any]
-    ) -> None:
+    ) -> bool:
+        """Set the state unless it already is so; True when something was written."""
         word = "on" if value else "off"
+        scheduling = options["start"] is not None or options["end"] is not None
         same_reason = options["reason"] is None or options["reason"] == snapshot.reason
-        if site_wide(snapshot, config) == value and same_reason:
+        unchanged = site_wide(snapshot, config) == value and not snapshot.windows
+        if unchanged and not scheduling and same_reason:
             if self.verbosity >= 3 and not options["json"]:
                 self.stdout.write(f"maintenance mode is already {word}")
             elif self.verbosity >= 1 and not options["json"]:
                 self.stdout.write(f"maintenance mode: {word}")
-            return
+            return False
         if options["interactive"]:
             try:
                 answer = input(f"maintenance mode {word}? (y/N) ")
@@ -116,17 +153,15 @@ class Command(BaseCommand):
                 answer = ""
             if not answer.strip().lower().startswith("y"):
                 if self.verbosity >= 3 and not options["json"]:
-                    current = "on" if site_wide(snapshot, config) else "off"
-                    self.stdout.write(f"maintenance mode: {current}")
-                return
+                    self.stdout.write(_state_line(config, snapshot))
+                return False
         try:
-            set_maintenance_mode(value, reason=options["reason"])
+            set_maintenance_mode(value, options["start"], options["end"], reason=options["reason"])
         except (ImproperlyConfigured, TypeError, ValueError) as error:
             raise CommandError(str(error)) from error
         except DatabaseError as error:
             raise CommandError(f"Unable to write the maintenance state: {error}") from error
-        if self.verbosity >= 1 and not options["json"]:
-            self.stdout.write(f"maintenance mode: {word}")
+        return True
 
     def _print_status(self, config: Config, snapshot: Snapshot) -> None:
         if self.verbosity < 1:
@@ -140,6 +175,11 @@ class Command(BaseCommand):
         self.stdout.write(f"  switch {config.switch_name!r}: {'on' if snapshot.switch else 'off'}")
         if snapshot.reason:
             self.stdout.write(f"  reason: {snapshot.reason}")
+        for window in snapshot.windows:
+            self.stdout.write(
+                f"  window: {_iso(window.start) or 'now'} → {_iso(window.end) or 'until off'}"
+                + (f" ({window.reason})" if window.reason else "")
+            )
         self.stdout.write(f"  targeted flag {config.flag_name!r}: {_flag_summary(snapshot.flag)}")
         self.stdout.write(
             f"  exempt flag {config.exempt_flag_name!r}: {_flag_summary(snapshot.exempt)}"
@@ -150,8 +190,8 @@ class Command(BaseCommand):
             "maintenance_mode": site_wide(snapshot, config),
             "switch": snapshot.switch,
             "setting": config.override,
-            "window": None,
-            "reason": snapshot.reason or None,
+            "window": _window_json(snapshot.next_window(current_time())),
+            "reason": _reason(snapshot) or None,
             "flag": _flag_json(snapshot.flag),
             "exempt_flag": _flag_json(snapshot.exempt),
         }
