@@ -5,7 +5,10 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-stamp
 export PIP_DISABLE_PIP_VERSION_CHECK := 1
 
-.PHONY: demo test pytest lint typecheck tox clean
+BENCH_VENV ?= .venv-bench
+BENCH_STAMP := $(BENCH_VENV)/.installed-stamp
+
+.PHONY: demo test pytest lint typecheck tox bench clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -33,11 +36,22 @@ lint: $(STAMP)
 	$(BIN)/ruff format --check .
 
 typecheck: $(STAMP)
-	$(BIN)/mypy maintenance_waffle tests sample_site
+	$(BIN)/mypy maintenance_waffle tests sample_site benchmarks
 
 ## make tox: the Python x Django matrix (Python 3.10-3.13 from pyenv)
 tox: $(STAMP)
 	PYENV_VERSION=3.11.7:3.10.13:3.12.1:3.13.0 $(BIN)/tox run-parallel --parallel-no-spinner
 
+## make bench: maintenance_waffle side by side with a bare stack and django-maintenance-mode
+$(BENCH_STAMP): pyproject.toml
+	$(PYTHON) -m venv $(BENCH_VENV)
+	$(BENCH_VENV)/bin/python -m pip install --quiet --upgrade pip
+	$(BENCH_VENV)/bin/python -m pip install --quiet -e . "django-maintenance-mode==0.23.0" redis
+	touch $(BENCH_STAMP)
+
+bench: $(BENCH_STAMP)
+	$(BENCH_VENV)/bin/python benchmarks/bench.py $(BENCH_ARGS)
+	$(BENCH_VENV)/bin/python benchmarks/propagation.py
+
 clean:
-	rm -rf $(VENV) .tox .coverage .coverage.* .mypy_cache .ruff_cache
+	rm -rf $(VENV) $(BENCH_VENV) .tox .coverage .coverage.* .mypy_cache .ruff_cache
