@@ -8,7 +8,7 @@ export PIP_DISABLE_PIP_VERSION_CHECK := 1
 BENCH_VENV ?= .venv-bench
 BENCH_STAMP := $(BENCH_VENV)/.installed-stamp
 
-.PHONY: demo test pytest lint typecheck tox bench clean
+.PHONY: demo test pytest lint typecheck tox bench screenshots clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -41,6 +41,10 @@ typecheck: $(STAMP)
 ## make tox: the Python x Django matrix (Python 3.10-3.13 from pyenv)
 tox: $(STAMP)
 	PYENV_VERSION=3.11.7:3.10.13:3.12.1:3.13.0 $(BIN)/tox run-parallel --parallel-no-spinner
+
+## make screenshots: the browser tests, saving their screenshots in docs/screenshots
+screenshots: $(STAMP)
+	MAINTENANCE_WAFFLE_SCREENSHOTS=1 $(BIN)/pytest -q -p no:cacheprovider tests/browser
 
 ## make bench: maintenance_waffle side by side with a bare stack and django-maintenance-mode
 $(BENCH_STAMP): pyproject.toml

@@ -19,8 +19,9 @@ class MaintenanceWaffleConfig(AppConfig):
         if not apps.is_installed("waffle"):
             return  # check_installation says so (maintenance_waffle.E001)
 
-        from maintenance_waffle import conf, decision, responses, state
+        from maintenance_waffle import audit, conf, decision, responses, state
 
         for receiver in (conf.reset, decision.reset, responses.reset, state.settings_changed):
             setting_changed.connect(receiver, dispatch_uid=f"{receiver.__module__}.reset")
         state.connect()
+        audit.connect()

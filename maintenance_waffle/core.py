@@ -11,8 +11,10 @@ from django.core.exceptions import ImproperlyConfigured
 from django.http import HttpRequest, HttpResponse
 
 from maintenance_waffle import responses
+from maintenance_waffle.audit import changing
 from maintenance_waffle.conf import conf, get_config
 from maintenance_waffle.decision import decide, site_wide, view_forces_maintenance
+from maintenance_waffle.models import Channel
 from maintenance_waffle.state import (
     SiteState,
     Window,
@@ -73,6 +75,13 @@ def set_maintenance_mode(
         raise TypeError("value argument type is not boolean")
     if reason is not None and not isinstance(reason, str):
         raise TypeError("reason argument type is not str")
+    with changing(Channel.API, user=user, reason=reason):
+        _set(value, start, end, reason)
+
+
+def _set(
+    value: bool, start: datetime | str | None, end: datetime | str | None, reason: str | None
+) -> None:
     config = get_config()
     if start is None and end is None:
         if value and reason is None:

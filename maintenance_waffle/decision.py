@@ -22,6 +22,8 @@ from django.urls import NoReverseMatch, Resolver404, get_script_prefix, resolve,
 from waffle.models import set_flag
 from waffle.utils import get_setting
 
+from maintenance_waffle.bypass import COOKIE_NAME as BYPASS_COOKIE
+from maintenance_waffle.bypass import cookie_lets_through
 from maintenance_waffle.conf import Config
 from maintenance_waffle.state import FlagRule, Snapshot, current_time
 from maintenance_waffle.utils import get_client_ip_address
@@ -75,6 +77,7 @@ def decide(request: HttpRequest, snapshot: Snapshot, config: Config) -> Decision
         user = AnonymousUser()
     exempt = (
         _user_is_exempt(request, user, snapshot, config)
+        or _has_bypass_cookie(request, snapshot)
         or _ip_is_exempt(request, config)
         or (config.ignore_tests and running_tests())
     )
@@ -209,6 +212,7 @@ def _waffle_percent(rule: FlagRule, request: HttpRequest) -> bool:
 class _Paths(NamedTuple):
     admin: str | None
     own: frozenset[str]
+    bypass: str | None
     redirect: str | None
 
 
@@ -223,9 +227,9 @@ def _local_path(url: str) -> str | None:
     return None
 
 
-def _reverse_path(name: str, urlconf: Any) -> str | None:
+def _reverse_path(name: str, urlconf: Any, args: list[str] | None = None) -> str | None:
     try:
-        return _local_path(reverse(name, urlconf=urlconf))
+        return _local_path(reverse(name, urlconf=urlconf, args=args))
     except NoReverseMatch:
         return None
 
@@ -243,9 +247,11 @@ def _paths(urlconf: Any, redirect_url: str | None) -> _Paths:
         own = (
             _reverse_path(name, urlconf) for name in ("maintenance_mode_on", "maintenance_mode_off")
         )
+        bypass = _reverse_path("maintenance_mode_bypass", urlconf, args=["-"])
         paths = _paths_cache[key] = _Paths(
             admin=_reverse_path("admin:index", urlconf),
             own=frozenset(path for path in own if path is not None),
+            bypass=None if bypass is None else bypass.removesuffix("-/"),
             redirect=redirect,
         )
     return paths
@@ -260,7 +266,7 @@ def _path_is_exempt(request: HttpRequest, config: Config) -> bool:
         and (path if path.endswith("/") else path + "/").startswith(paths.admin)
     ):
         return True
-    if path in paths.own:
+    if path in paths.own or (paths.bypass is not None and path.startswith(paths.bypass)):
         return True
     if any(pattern.match(path) for pattern in config.ignore_url_patterns):
         return True
@@ -278,6 +284,11 @@ def _user_is_exempt(request: HttpRequest, user: Any, snapshot: Snapshot, config:
         if config.ignore_superuser and getattr(user, "is_superuser", False):
             return True
     return flag_is_active(snapshot.exempt, request, config, user)
+
+
+def _has_bypass_cookie(request: HttpRequest, snapshot: Snapshot) -> bool:
+    cookie = request.COOKIES.get(BYPASS_COOKIE)
+    return cookie is not None and cookie_lets_through(cookie, snapshot, current_time())
 
 
 def client_ip(request: HttpRequest, config: Config) -> str:

@@ -1,8 +1,12 @@
 from __future__ import annotations
 
+from typing import Any
+
+from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import F, Q
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 
@@ -23,6 +27,10 @@ class MaintenanceWindow(models.Model):
         _("reason"), blank=True, help_text=_("Shown to visitors on the maintenance page.")
     )
     created = models.DateTimeField(_("created"), auto_now_add=True)
+    # Set once, by whichever process first sees the window start or end, so that the
+    # audit trail records each transition exactly once.
+    start_recorded = models.BooleanField(default=False, editable=False)
+    end_recorded = models.BooleanField(default=False, editable=False)
 
     class Meta:
         ordering = ("start", "end")
@@ -44,8 +52,91 @@ class MaintenanceWindow(models.Model):
         end = self.end.isoformat() if self.end else _("until turned off")
         return f"{start} → {end}"
 
+    def save(self, *args: Any, **kwargs: Any) -> None:
+        if self._state.adding and (self.start is None or self.start <= timezone.now()):
+            # Starting at once: the record of its creation says so.
+            self.start_recorded = True
+        super().save(*args, **kwargs)
+
     def clean(self) -> None:
         if self.start is None and self.end is None:
             raise ValidationError(_("Give a start, an end, or both."))
         if self.start is not None and self.end is not None and self.start >= self.end:
             raise ValidationError({"end": _("The end must come after the start.")})
+
+
+class Maintenance(MaintenanceWindow):
+    """The admin's "Maintenance" page: a dashboard rather than a list of rows."""
+
+    class Meta:
+        proxy = True
+        verbose_name = _("maintenance")
+        verbose_name_plural = _("maintenance")
+
+
+class Channel:
+    """Through what a change was made."""
+
+    COMMAND = "command"
+    API = "api"
+    DASHBOARD = "dashboard"
+    URL = "url"
+    WAFFLE_ADMIN = "waffle-admin"
+    WAFFLE_COMMAND = "waffle-command"
+    SCHEDULE = "schedule"
+    OTHER = "other"
+    CHOICES = (
+        (COMMAND, _("manage.py maintenance_mode")),
+        (API, _("Python API")),
+        (DASHBOARD, _("admin dashboard")),
+        (URL, _("on/off URL")),
+        (WAFFLE_ADMIN, _("waffle admin")),
+        (WAFFLE_COMMAND, _("waffle command")),
+        (SCHEDULE, _("schedule")),
+        (OTHER, _("other")),
+    )
+
+
+class MaintenanceChange(models.Model):
+    """One change of the maintenance state: the audit trail."""
+
+    at = models.DateTimeField(_("when"), auto_now_add=True, db_index=True)
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("user"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    actor = models.CharField(_("who"), max_length=150, blank=True)
+    channel = models.CharField(_("channel"), max_length=20, choices=Channel.CHOICES)
+    subject = models.CharField(_("what"), max_length=200)
+    old = models.CharField(_("before"), max_length=500, blank=True)
+    new = models.CharField(_("after"), max_length=500, blank=True)
+    reason = models.TextField(_("reason"), blank=True)
+
+    class Meta:
+        ordering = ("-at", "-id")
+        verbose_name = _("maintenance change")
+        verbose_name_plural = _("maintenance changes")
+
+    def __str__(self) -> str:
+        return f"{self.subject}: {self.old} → {self.new}"
+
+
+class BypassKey(models.Model):
+    """A key behind secret bypass links; revoking it invalidates its links and cookies."""
+
+    created = models.DateTimeField(_("created"), auto_now_add=True)
+    expires = models.DateTimeField(_("expires"))
+    revoked = models.BooleanField(_("revoked"), default=False)
+    created_by = models.CharField(_("created by"), max_length=150, blank=True)
+
+    class Meta:
+        ordering = ("-created",)
+        verbose_name = _("bypass key")
+        verbose_name_plural = _("bypass keys")
+
+    def __str__(self) -> str:
+        return f"#{self.pk} until {self.expires.isoformat()}"

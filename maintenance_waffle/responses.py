@@ -7,6 +7,7 @@ import json
 import logging
 import math
 import re
+import time
 from http import HTTPStatus
 from typing import Any
 
@@ -108,6 +109,10 @@ _TEXTS = {
     "reason": gettext_lazy("What we are doing:"),
     "ends": gettext_lazy("Expected back:"),
     "later": gettext_lazy("Please try again in a little while."),
+    # The page's script puts the delay, worded by the browser in the page's language
+    # ("5 minutes", "5 Minuten"), in place of %(time)s, so the sentence stays cacheable.
+    # Translators: %(time)s is a duration such as "5 minutes" or "30 seconds".
+    "retry": gettext_lazy("This page will reload itself in %(time)s."),
 }
 
 
@@ -115,13 +120,25 @@ _TEXTS = {
 def _texts(language: str | None) -> dict[str, str]:
     # Escaped once here, so that rendering does not escape them again.
     texts: dict[str, str] = {key: escape(str(text)) for key, text in _TEXTS.items()}
-    texts["language"] = escape(language or settings.LANGUAGE_CODE)
+    language = language or settings.LANGUAGE_CODE
+    right_to_left = language.split("-")[0] in settings.LANGUAGES_BIDI
+    texts["language"] = escape(language)
+    texts["direction"] = escape("rtl" if right_to_left else "ltr")
     return texts
 
 
 def page_texts() -> dict[str, str]:
-    """The packaged page's texts in the active language."""
+    """The packaged page's texts in the active language.
+
+    ``language`` and ``direction`` are for the ``lang`` and ``dir`` attributes.
+    """
     return _texts(get_language())
+
+
+@functools.lru_cache(maxsize=2)
+def _expires(second: int) -> str:
+    # The Expires header is the same for every response within one second.
+    return http_date(second)
 
 
 def _response_type(request: HttpRequest, config: Config) -> str:
@@ -208,6 +225,8 @@ def build(request: HttpRequest, snapshot: Snapshot, config: Config) -> HttpRespo
                 "maintenance_reason": reason,
                 "maintenance_ends_at": ends_at,
                 "retry_after": retry_after,
+                # Seconds (not an HTTP-date): the page reloads itself after them.
+                "retry_seconds": retry_after if retry_after and retry_after.isdecimal() else None,
                 **context,
             }
             content = _load_template(config.template).render(context, request)
@@ -219,7 +238,7 @@ def build(request: HttpRequest, snapshot: Snapshot, config: Config) -> HttpRespo
     if retry_after:
         response["Retry-After"] = retry_after
     # What add_never_cache_headers() writes, without parsing headers on every 503.
-    response["Expires"] = http_date()
+    response["Expires"] = _expires(int(time.time()))
     response["Cache-Control"] = NEVER_CACHE
     if negotiated:
         response["Vary"] = "Accept"  # a new response: nothing to merge with yet

@@ -14,13 +14,13 @@ import logging
 import threading
 import time
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
 from django.conf import settings
 from django.contrib.auth import get_user_model
-from django.db import connections, router, transaction
+from django.db import connections, models, router, transaction
 from django.db.models import Q
 from django.db.models.signals import m2m_changed, post_delete, post_save
 from django.utils import timezone
@@ -28,7 +28,7 @@ from waffle import get_waffle_flag_model, get_waffle_switch_model
 from waffle.utils import get_setting
 
 from maintenance_waffle.conf import Config
-from maintenance_waffle.models import MaintenanceWindow
+from maintenance_waffle.models import BypassKey, MaintenanceWindow
 
 logger = logging.getLogger("maintenance_waffle")
 
@@ -75,10 +75,18 @@ class Window:
     start: datetime | None = None
     end: datetime | None = None
     reason: str = ""
+    #: Whether the audit trail already has this window's start / end (see audit.py).
+    start_recorded: bool = field(default=True, compare=False)
+    end_recorded: bool = field(default=True, compare=False)
 
     def covers(self, now: datetime) -> bool:
         # Start inclusive, end exclusive, as django-maintenance-mode's schedules.
         return (self.start is None or self.start <= now) and (self.end is None or now < self.end)
+
+    def unrecorded_transition(self, now: datetime) -> bool:
+        return (not self.start_recorded and self.start is not None and self.start <= now) or (
+            not self.end_recorded and self.end is not None and self.end <= now
+        )
 
 
 @dataclass(frozen=True)
@@ -89,8 +97,11 @@ class Snapshot:
     reason: str = ""
     flag: FlagRule | None = None
     exempt: FlagRule | None = None
-    #: Windows that had not ended when the snapshot was read, by start.
+    #: Windows that had not ended when the snapshot was read (or whose end the audit
+    #: trail has not recorded yet), by start.
     windows: tuple[Window, ...] = ()
+    #: Ids and expiry times of the secret bypass keys in force.
+    bypass_keys: tuple[tuple[int, datetime], ...] = ()
     #: True when no request can be in maintenance (the fast path): nothing is on, no
     #: window is pending and settings.MAINTENANCE_MODE is not True.
     idle: bool = True
@@ -117,6 +128,7 @@ def make_snapshot(
     flag: FlagRule | None = None,
     exempt: FlagRule | None = None,
     windows: tuple[Window, ...] = (),
+    bypass_keys: tuple[tuple[int, datetime], ...] = (),
 ) -> Snapshot:
     trust = config.trust_waffle_cookies
     # WAFFLE_OVERRIDE lets a query string turn on any existing flag.
@@ -129,6 +141,7 @@ def make_snapshot(
         flag=flag,
         exempt=exempt,
         windows=windows,
+        bypass_keys=bypass_keys,
         idle=not switch and not flag_possible and not windows and config.override is not True,
     )
 
@@ -224,11 +237,20 @@ def load(config: Config) -> Snapshot:
         user_model = get_user_model()
         if groups and groups_through(user_model):
             members = _pairs(user_model, "groups", "right", {group for _, group in groups}, using)
+        now = _stored(current_time())
         windows = tuple(
-            Window(start=aware(start), end=aware(end), reason=reason)
-            for start, end, reason in MaintenanceWindow.objects.using(using)
-            .filter(Q(end__isnull=True) | Q(end__gt=_stored(current_time())))
-            .values_list("start", "end", "reason")
+            Window(aware(start), aware(end), reason, start_recorded, end_recorded)
+            for start, end, reason, start_recorded, end_recorded in MaintenanceWindow.objects.using(
+                using
+            )
+            .filter(Q(end__isnull=True) | Q(end__gt=now) | Q(end_recorded=False))
+            .values_list("start", "end", "reason", "start_recorded", "end_recorded")
+        )
+        bypass_keys = tuple(
+            (key, aware(expires))
+            for key, expires in BypassKey.objects.using(using)
+            .filter(revoked=False, expires__gt=now)
+            .values_list("pk", "expires")
         )
 
     def rule(name: str) -> FlagRule | None:
@@ -262,6 +284,7 @@ def load(config: Config) -> Snapshot:
         flag=rule(config.flag_name),
         exempt=rule(config.exempt_flag_name),
         windows=windows,
+        bypass_keys=bypass_keys,  # type: ignore[arg-type]
     )
 
 
@@ -309,6 +332,7 @@ class State:
                 snapshot = self._on_failure(config, now)
             else:
                 self._loaded_at = now
+                _record_transitions(snapshot)
             self._snapshot = snapshot
             if generation == self._generation:
                 self._next_check = now + config.refresh_interval
@@ -373,13 +397,14 @@ def write_site_state(
     note: str | None = None,
     windows: tuple[Window, ...] | None = None,
 ) -> None:
-    """Save the switch through waffle's model (so waffle flushes its cache) and,
-    unless ``windows`` is None, replace every window with ``windows``.
+    """Save the switch and, unless ``windows`` is None, replace every window with
+    ``windows``; then flush waffle's cache for the switch.
 
     ``note`` (shown to visitors as the reason) is left alone when None.
     """
     switch_model = get_waffle_switch_model()
-    with transaction.atomic(using=router.db_for_write(switch_model)):
+    using = router.db_for_write(switch_model)
+    with transaction.atomic(using=using):
         if windows is not None:
             MaintenanceWindow.objects.all().delete()
             for window in windows:
@@ -392,7 +417,24 @@ def write_site_state(
         switch.active = active
         if note is not None:
             switch.note = note
-        switch.save()
+        # Django's save() rather than waffle's, which flushes waffle's cache after the
+        # commit and lets a cache outage escape once the state is already saved; the
+        # rest of what waffle's save() does is done here.
+        switch.modified = timezone.now()
+        models.Model.save(switch)
+        transaction.on_commit(lambda: _flush_waffle_cache(switch), using=using)
+
+
+def _flush_waffle_cache(switch: Any) -> None:
+    try:
+        switch.flush()
+    except Exception as error:
+        # Our snapshot never reads waffle's cache; waffle's own checks elsewhere may lag
+        # until the entry expires.
+        logger.warning(
+            "The maintenance state was saved, but waffle's cache could not be flushed: %s",
+            error,
+        )
 
 
 def _changed(**kwargs: Any) -> None:
@@ -420,3 +462,15 @@ def connect() -> None:
 def settings_changed(**kwargs: Any) -> None:
     """``setting_changed`` receiver: names or intervals may differ now."""
     state.invalidate()
+
+
+def _record_transitions(snapshot: Snapshot) -> None:
+    """Have the audit trail record windows that started or ended since the last look."""
+    now = current_time()
+    if any(window.unrecorded_transition(now) for window in snapshot.windows):
+        from maintenance_waffle.audit import record_transitions
+
+        try:
+            record_transitions(_stored(now))
+        except Exception:
+            logger.warning("Could not record a maintenance window's transition.", exc_info=True)

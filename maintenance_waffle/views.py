@@ -6,13 +6,17 @@ from django.contrib.auth.views import redirect_to_login
 from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import render
+from django.utils import timezone
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.cache import never_cache
 from django.views.decorators.csrf import csrf_protect
 from django.views.decorators.http import require_http_methods
 
+from maintenance_waffle.audit import changing
+from maintenance_waffle.bypass import COOKIE_NAME, key_of
 from maintenance_waffle.conf import conf
 from maintenance_waffle.core import get_maintenance_mode, set_maintenance_mode
+from maintenance_waffle.models import BypassKey, Channel
 
 
 def _next_url(request: HttpRequest) -> str:
@@ -42,7 +46,8 @@ def _change(request: HttpRequest, value: bool) -> HttpResponse:
         return render(request, "maintenance_waffle/confirm.html", context, status=409)
     if request.method == "POST":
         reason = request.POST.get("reason", "").strip() if value else None
-        set_maintenance_mode(value, reason=reason, user=user)
+        with changing(Channel.URL, user=user, reason=reason):
+            set_maintenance_mode(value, reason=reason, user=user)
         return HttpResponseRedirect(next_url)
     return render(request, "maintenance_waffle/confirm.html", context)
 
@@ -63,4 +68,28 @@ def maintenance_mode_off(request: HttpRequest) -> HttpResponse:
     return _change(request, False)
 
 
-__all__ = ["maintenance_mode_off", "maintenance_mode_on"]
+__all__ = ["bypass", "maintenance_mode_off", "maintenance_mode_on"]
+
+
+@never_cache
+@require_http_methods(["GET", "HEAD"])
+def bypass(request: HttpRequest, token: str) -> HttpResponse:
+    """A secret bypass link: set the bypass cookie, then go on to a page of this site."""
+    key = key_of(token)
+    found = None
+    # timezone.now(): naive with USE_TZ = False, like the stored expiry.
+    now = timezone.now()
+    if key is not None:
+        found = BypassKey.objects.filter(pk=key, revoked=False, expires__gt=now).first()
+    if found is None:
+        return render(request, "maintenance_waffle/bypass_invalid.html", status=403)
+    response = HttpResponseRedirect(_next_url(request))
+    response.set_cookie(
+        COOKIE_NAME,
+        token,
+        max_age=max(1, int((found.expires - now).total_seconds())),
+        secure=request.is_secure(),
+        httponly=True,
+        samesite="Lax",
+    )
+    return response

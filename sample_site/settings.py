@@ -10,6 +10,9 @@ SQLite and a local-memory cache by default. Environment variables (all optional)
 - ``SAMPLE_REDIS_URL`` (e.g. ``redis://127.0.0.1:6379/0``) for a shared Redis cache, with
   ``SAMPLE_CACHE_PREFIX`` as its key prefix (default ``sample_site``).
 - ``SAMPLE_REFRESH_INTERVAL``: ``MAINTENANCE_WAFFLE_REFRESH_INTERVAL`` in seconds.
+- ``SAMPLE_MAX_STALENESS``: ``MAINTENANCE_WAFFLE_MAX_STALENESS`` in seconds.
+- ``SAMPLE_FALLBACK``: ``MAINTENANCE_MODE_STATE_BACKEND_FALLBACK_VALUE`` (on or off).
+- ``SAMPLE_IGNORE_IPS``, comma separated: ``MAINTENANCE_MODE_IGNORE_IP_ADDRESSES``.
 
 PostgreSQL and Redis let several server processes share one maintenance state:
 
@@ -47,6 +50,8 @@ DEBUG = env_bool("SAMPLE_DEBUG", True)
 ALLOWED_HOSTS = ["127.0.0.1", "localhost", "[::1]", *env_list("SAMPLE_ALLOWED_HOSTS")]
 
 INSTALLED_APPS = [
+    # Before the admin: its admin/base_site.html adds the maintenance banner.
+    "maintenance_waffle",
     "django.contrib.admin",
     "django.contrib.auth",
     "django.contrib.contenttypes",
@@ -54,7 +59,6 @@ INSTALLED_APPS = [
     "django.contrib.messages",
     "django.contrib.staticfiles",
     "waffle",
-    "maintenance_waffle",
     "sample_site.demo",
 ]
 
@@ -164,6 +168,13 @@ MAINTENANCE_MODE_RESPONSE_TYPE = "auto"
 # How soon other processes see a change (seconds; the default is 1.0).
 if os.environ.get("SAMPLE_REFRESH_INTERVAL", "").strip():
     MAINTENANCE_WAFFLE_REFRESH_INTERVAL = float(os.environ["SAMPLE_REFRESH_INTERVAL"])
+# How long the last known state is kept while the database cannot be read (seconds; the
+# default is 300), and the state used after that (the default is False: the site stays up).
+if os.environ.get("SAMPLE_MAX_STALENESS", "").strip():
+    MAINTENANCE_WAFFLE_MAX_STALENESS = float(os.environ["SAMPLE_MAX_STALENESS"])
+MAINTENANCE_MODE_STATE_BACKEND_FALLBACK_VALUE = env_bool("SAMPLE_FALLBACK", False)
+# Client addresses that never get the maintenance page (REMOTE_ADDR, not X-Forwarded-For).
+MAINTENANCE_MODE_IGNORE_IP_ADDRESSES = tuple(env_list("SAMPLE_IGNORE_IPS"))
 
 # Logging and error mail -----------------------------------------------------------------
 

@@ -11,6 +11,7 @@ urlpatterns = [
     path("about/", views.about, name="about"),
     path("healthz", views.healthz, name="healthz"),
     path("status/", views.status, name="status"),
+    path("status.json", views.status_json, name="status_json"),
     path("always-down/", views.always_down, name="always_down"),
     path("api/ping", views.api_ping, name="api_ping"),
     path("admin/", admin.site.urls),

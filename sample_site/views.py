@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+import os
+
 from django import forms
 from django.contrib import messages
 from django.contrib.auth.views import redirect_to_login
@@ -78,6 +80,19 @@ def status(request: HttpRequest) -> HttpResponse:
         "this_request": getattr(request, "maintenance_mode", False),
     }
     return render(request, "status.html", context)
+
+
+@force_maintenance_mode_off
+@require_GET
+def status_json(request: HttpRequest) -> JsonResponse:
+    """The state as this server process sees it (which process answered, too)."""
+    return JsonResponse(
+        {
+            "pid": os.getpid(),
+            "maintenance_mode": bool(getattr(request, "maintenance_mode", False)),
+            "site_wide": get_maintenance_mode(),
+        }
+    )
 
 
 @force_maintenance_mode_on

@@ -11,13 +11,14 @@ USE_TZ = True
 TIME_ZONE = "UTC"
 
 INSTALLED_APPS = [
+    # Before the admin, so that its admin/base_site.html (the banner) is found first.
+    "maintenance_waffle",
     "django.contrib.admin",
     "django.contrib.auth",
     "django.contrib.contenttypes",
     "django.contrib.sessions",
     "django.contrib.messages",
     "waffle",
-    "maintenance_waffle",
     "tests",
 ]
 

@@ -2,12 +2,23 @@ from __future__ import annotations
 
 import re
 from datetime import datetime, timedelta
+from datetime import timezone as dt_timezone
+from decimal import Decimal
+from typing import Any
 
 import pytest
+import waffle.admin as waffle_admin
+from django.contrib.admin import AdminSite
+from django.contrib.auth.models import Group, Permission, User
 from django.test import Client, override_settings
 from django.utils import timezone
+from model_bakery import baker
+from waffle.models import Flag, Switch
 
-from maintenance_waffle.models import MaintenanceWindow
+from maintenance_waffle.admin import _replace_waffle_admins
+from maintenance_waffle.audit import describe_window
+from maintenance_waffle.bypass import create_link, key_of
+from maintenance_waffle.models import BypassKey, Channel, MaintenanceChange, MaintenanceWindow
 
 pytestmark = pytest.mark.django_db
 
@@ -155,3 +166,679 @@ def test_the_add_form_refuses_invalid_windows(
     assert response.status_code == 200
     assert error in response.content.decode()
     assert not MaintenanceWindow.objects.exists()
+
+
+def test_windows_added_and_deleted_in_the_admin_are_recorded(
+    admin_client: Client, django_capture_on_commit_callbacks: Any
+) -> None:
+    now = timezone.now()
+    start, end = now + timedelta(hours=1), now + timedelta(hours=2)
+
+    with django_capture_on_commit_callbacks(execute=True):
+        admin_client.post(ADD, add_form(start, end, "Upgrade"))
+    window = MaintenanceWindow.objects.get()
+    with django_capture_on_commit_callbacks(execute=True):
+        admin_client.post(f"{CHANGELIST}{window.pk}/delete/", {"post": "yes"})
+
+    assert changes() == [
+        ("dashboard", "admin", f"window #{window.pk}", "", describe_window(window), "Upgrade"),
+        ("dashboard", "admin", f"window #{window.pk}", describe_window(window), "removed", ""),
+    ]
+
+
+# The audit trail's admin ----------------------------------------------------------------
+
+CHANGES = "/admin/maintenance_waffle/maintenancechange/"
+
+
+def changes() -> list[tuple[str, str, str, str, str, str]]:
+    return list(
+        MaintenanceChange.objects.order_by("id").values_list(
+            "channel", "actor", "subject", "old", "new", "reason"
+        )
+    )
+
+
+def test_the_audit_trail_is_listed(admin_client: Client) -> None:
+    baker.make(MaintenanceChange, actor="alice", subject="switch maintenance_mode", new="on")
+
+    response = admin_client.get(CHANGES)
+
+    assert response.status_code == 200
+    assert "alice" in response.content.decode()
+    assert "switch maintenance_mode" in response.content.decode()
+    assert f'href="{CHANGES}add/"' not in response.content.decode()
+
+
+def test_the_audit_trail_is_read_only(admin_client: Client) -> None:
+    change = baker.make(MaintenanceChange, actor="alice", subject="switch maintenance_mode")
+    url = f"{CHANGES}{change.pk}/change/"
+
+    page = admin_client.get(url)
+
+    assert page.status_code == 200
+    assert 'name="_save"' not in page.content.decode()
+    assert admin_client.get(f"{CHANGES}add/").status_code == 403
+    assert admin_client.post(url, {"actor": "mallory"}).status_code == 403
+    assert admin_client.post(f"{CHANGES}{change.pk}/delete/", {"post": "yes"}).status_code == 403
+    # No bulk deletion either.
+    admin_client.post(
+        CHANGES, {"action": "delete_selected", "_selected_action": [change.pk], "post": "yes"}
+    )
+    change.refresh_from_db()
+    assert change.actor == "alice"
+
+
+# The dashboard ----------------------------------------------------------------------------
+
+DASHBOARD = "/admin/maintenance_waffle/maintenance/"
+SWITCH = "switch maintenance_mode"
+
+
+def staff(*codenames: str) -> User:
+    user: User = baker.make(User, username="staffer", is_staff=True)
+    user.user_permissions.add(
+        *Permission.objects.filter(
+            content_type__app_label="maintenance_waffle", codename__in=codenames
+        )
+    )
+    return user
+
+
+def page(client: Client) -> str:
+    response = client.get(DASHBOARD)
+    assert response.status_code == 200
+    return response.content.decode()
+
+
+def messages_in(response: Any) -> list[tuple[str, str]]:
+    return re.findall(
+        r'<li class="(success|error|warning|info)">(.*?)</li>', response.content.decode()
+    )
+
+
+def act(client: Client, action: str, **fields: Any) -> Any:
+    """Post an action to the dashboard, confirmed, and follow the redirect."""
+    return client.post(DASHBOARD, {"action": action, "confirm": "yes", **fields}, follow=True)
+
+
+def ask(client: Client, action: str, **fields: Any) -> Any:
+    """Post an action to the dashboard without the confirmation."""
+    return client.post(DASHBOARD, {"action": action, **fields}, follow=True)
+
+
+def switch() -> Switch:
+    row: Switch = Switch.objects.get(name="maintenance_mode")
+    return row
+
+
+def set_switch(active: bool, note: str = "") -> None:
+    row = switch()
+    row.active = active
+    row.note = note
+    row.save()
+
+
+def local_input(value: datetime) -> str:
+    """As a browser's datetime-local input sends it (local time)."""
+    if timezone.is_aware(value):
+        value = timezone.localtime(value)
+    return value.strftime("%Y-%m-%dT%H:%M")
+
+
+def minutes(value: datetime) -> datetime:
+    return value.replace(second=0, microsecond=0)
+
+
+def test_the_dashboard_sends_anonymous_visitors_to_the_login_page(client: Client) -> None:
+    response = client.get(DASHBOARD)
+
+    assert response.status_code == 302
+    assert response["Location"] == f"/admin/login/?next={DASHBOARD}"
+
+
+def test_the_dashboard_needs_the_view_permission(client: Client) -> None:
+    client.force_login(staff())
+
+    assert client.get(DASHBOARD).status_code == 403
+    assert client.post(DASHBOARD, {"action": "on", "confirm": "yes"}).status_code == 403
+    assert switch().active is False
+
+
+def test_the_view_permission_shows_the_dashboard_without_buttons(client: Client) -> None:
+    client.force_login(staff("view_maintenance"))
+    MaintenanceWindow.objects.create(start=None, end=timezone.now() + timedelta(hours=1))
+    create_link(timedelta(hours=1), Channel.API)
+
+    content = page(client)
+
+    assert "Maintenance mode is on." in content
+    assert 'name="action"' not in content
+
+
+def test_acting_needs_the_change_permission(client: Client) -> None:
+    client.force_login(staff("view_maintenance"))
+
+    assert client.post(DASHBOARD, {"action": "on"}).status_code == 403
+    assert client.post(DASHBOARD, {"action": "on", "confirm": "yes"}).status_code == 403
+    assert switch().active is False
+
+
+def test_the_change_permission_shows_the_buttons_and_acts(client: Client) -> None:
+    client.force_login(staff("view_maintenance", "change_maintenance"))
+
+    assert 'value="on"' in page(client)
+    assert act(client, "on").status_code == 200
+    assert switch().active is True
+
+
+def test_a_superuser_sees_every_button(admin_client: Client) -> None:
+    create_link(timedelta(hours=1), Channel.API)
+    MaintenanceWindow.objects.create(start=timezone.now() + timedelta(hours=1), end=None)
+
+    content = page(admin_client)
+
+    for action in ("on", "schedule", "end_window", "bypass", "revoke"):
+        assert f'name="action" value="{action}"' in content
+    assert 'name="action" value="off"' not in content
+
+
+def test_the_dashboard_offers_off_while_on(admin_client: Client) -> None:
+    set_switch(True, "Disk swap")
+
+    content = page(admin_client)
+
+    assert '<p class="state on">Maintenance mode is on.</p>' in content
+    assert "— Disk swap" in content
+    assert 'name="action" value="off"' in content
+    assert 'name="action" value="on"' not in content
+    # Nothing to revoke.
+    assert 'name="action" value="revoke"' not in content
+
+
+def test_the_dashboard_shows_the_state_and_the_switch(admin_client: Client) -> None:
+    content = page(admin_client)
+
+    assert '<p class="state off">Maintenance mode is off.</p>' in content
+    assert "<code>maintenance_mode</code>: off" in content
+    assert f'href="/admin/waffle/switch/{switch().pk}/change/"' in content
+    assert "No window is scheduled." in content
+    assert "No change recorded yet." in content
+    assert "0 links in force." in content
+
+
+def test_the_dashboard_without_a_switch(admin_client: Client) -> None:
+    switch().delete()
+
+    content = page(admin_client)
+
+    assert "<code>maintenance_mode</code>: off" in content
+    assert not re.search(r"/admin/waffle/switch/\d+/change/", content)
+
+
+def test_the_dashboard_lists_active_and_upcoming_windows(admin_client: Client) -> None:
+    now = timezone.now()
+    hour = timedelta(hours=1)
+    MaintenanceWindow.objects.create(start=now - hour, end=now + hour, reason="running")
+    MaintenanceWindow.objects.create(start=now + hour, end=None, reason="planned")
+    MaintenanceWindow.objects.create(
+        start=now - 2 * hour, end=now - hour, reason="finished long ago", end_recorded=True
+    )
+
+    content = page(admin_client)
+
+    rows = re.findall(r"<tr><td>.*?</tr>", content, flags=re.DOTALL)
+    assert [re.findall(r"<td>([^<]*)</td>", row)[2:4] for row in rows] == [
+        ["running", "active"],
+        ["planned", "upcoming"],
+    ]
+    assert "until turned off" in rows[1]
+    assert "finished long ago" not in content
+
+
+def test_the_dashboard_describes_the_targeted_flag(admin_client: Client) -> None:
+    flag: Flag = Flag.objects.get(name="maintenance_mode")
+    flag.everyone = None
+    flag.staff = True
+    flag.percent = Decimal("12.5")
+    flag.languages = "de"
+    flag.save()
+    flag.groups.add(baker.make(Group, name="ops"), baker.make(Group, name="dev"))
+    flag.users.add(baker.make(User, username="carol"))
+
+    content = page(admin_client)
+
+    section = content.split('id="flag-heading"', 1)[1].split("</section>", 1)[0]
+    assert f'href="/admin/waffle/flag/{flag.pk}/change/"' in section
+    assert "staff;" in section
+    assert "12.5 %;" in section
+    assert "languages de;" in section
+    assert re.search(r"groups: (dev, ops|ops, dev);", section)
+    assert "users: carol" in section
+
+
+@pytest.mark.parametrize(
+    ("everyone", "text"), [(True, "everyone"), (False, "nobody (Everyone: No)")]
+)
+def test_the_dashboard_shows_everyone_or_nobody(
+    admin_client: Client, everyone: bool, text: str
+) -> None:
+    Flag.objects.filter(name="maintenance_mode").update(everyone=everyone)
+
+    section = page(admin_client).split('id="flag-heading"', 1)[1].split("</section>", 1)[0]
+
+    assert text in section
+
+
+def test_the_dashboard_shows_a_missing_flag(admin_client: Client) -> None:
+    Flag.objects.filter(name="maintenance_mode").delete()
+
+    assert "There is no flag named maintenance_mode: nobody." in page(admin_client)
+
+
+def test_the_dashboard_shows_who_gets_through(admin_client: Client, settings: Any) -> None:
+    settings.MAINTENANCE_MODE_IGNORE_STAFF = True
+    settings.MAINTENANCE_MODE_IGNORE_URLS = [r"^/status/"]
+    settings.MAINTENANCE_MODE_IGNORE_IP_ADDRESSES = ["10.0.0.0/8", r"^192\.168\."]
+    for _ in range(2):
+        create_link(timedelta(hours=1), Channel.API)
+
+    content = page(admin_client)
+
+    section = content.split('id="exempt-heading"', 1)[1].split("</section>", 1)[0]
+    assert "superusers;" in section
+    assert "<code>MAINTENANCE_MODE_IGNORE_ADMIN_SITE</code>" in section
+    assert "<code>MAINTENANCE_MODE_IGNORE_STAFF</code>" in section
+    assert "<code>MAINTENANCE_MODE_IGNORE_URLS: ^/status/</code>" in section
+    assert r"<code>MAINTENANCE_MODE_IGNORE_IP_ADDRESSES: 10.0.0.0/8, ^192\.168\.</code>" in section
+    assert "2 links in force." in section
+
+
+@pytest.mark.parametrize(
+    ("name", "item"),
+    [
+        ("MAINTENANCE_MODE_IGNORE_ANONYMOUS_USER", "MAINTENANCE_MODE_IGNORE_ANONYMOUS_USER"),
+        (
+            "MAINTENANCE_MODE_IGNORE_AUTHENTICATED_USER",
+            "MAINTENANCE_MODE_IGNORE_AUTHENTICATED_USER",
+        ),
+        ("MAINTENANCE_MODE_IGNORE_SUPERUSER", "MAINTENANCE_MODE_IGNORE_SUPERUSER"),
+        ("MAINTENANCE_MODE_IGNORE_TESTS", "MAINTENANCE_MODE_IGNORE_TESTS"),
+    ],
+)
+def test_the_dashboard_lists_each_user_exemption(
+    admin_client: Client, settings: Any, name: str, item: str
+) -> None:
+    setattr(settings, name, True)
+
+    assert f"<code>{item}</code>" in page(admin_client)
+
+
+def test_the_dashboard_without_settings_exemptions(admin_client: Client, settings: Any) -> None:
+    settings.MAINTENANCE_MODE_IGNORE_ADMIN_SITE = False
+
+    assert "Also, from settings:" not in page(admin_client)
+
+
+def test_the_dashboard_shows_the_last_changes(admin_client: Client) -> None:
+    for number in range(12):
+        baker.make(MaintenanceChange, actor="alice", subject=f"change number {number}")
+
+    content = page(admin_client)
+
+    assert "change number 11" in content
+    assert "change number 2<" in content
+    # The ten last ones, and a link to the rest.
+    assert "change number 1<" not in content
+    assert f'href="{CHANGES}"' in content
+
+
+def test_the_dashboard_with_the_setting(admin_client: Client, settings: Any) -> None:
+    settings.MAINTENANCE_MODE = True
+
+    content = page(admin_client)
+
+    assert "Fixed by settings.MAINTENANCE_MODE: it cannot be changed here." in content
+    assert '<p class="state on">' in content
+    for action in ("on", "off", "schedule"):
+        assert f'name="action" value="{action}"' not in content
+    assert 'name="action" value="bypass"' in content
+
+
+# Dashboard actions ------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("action", "fields", "title"),
+    [
+        ("on", {"reason": "Upgrade"}, "Turn maintenance on"),
+        ("off", {}, "Turn maintenance off"),
+        ("schedule", {"start": "2099-01-01T08:00", "end": ""}, "Schedule a maintenance window"),
+        ("end_window", {"window": "1"}, "End this window now"),
+        ("bypass", {"ttl": "2h"}, "Create a secret bypass link"),
+        ("revoke", {}, "Revoke every bypass link"),
+    ],
+)
+def test_each_action_asks_for_confirmation_first(
+    admin_client: Client,
+    django_capture_on_commit_callbacks: Any,
+    action: str,
+    fields: dict[str, str],
+    title: str,
+) -> None:
+    set_switch(action == "off")
+    window = MaintenanceWindow.objects.create(start=None, end=timezone.now() + timedelta(hours=1))
+    create_link(timedelta(hours=1), Channel.API)
+
+    with django_capture_on_commit_callbacks(execute=True):
+        response = ask(admin_client, action, csrfmiddlewaretoken="x", **fields)
+
+    assert response.status_code == 200
+    assert response.redirect_chain == []
+    content = response.content.decode()
+    assert f"Please confirm: <strong>{title}</strong>" in content
+    assert f'<input type="hidden" name="action" value="{action}">' in content
+    assert '<input type="hidden" name="confirm" value="yes">' in content
+    # The form gets a fresh CSRF token, not the one posted.
+    assert 'value="x"' not in content
+    for name, value in fields.items():
+        assert f'<input type="hidden" name="{name}" value="{value}">' in content
+        if value:
+            assert f"<li>{name}: {value}</li>" in content
+    # Nothing changed.
+    assert switch().active is (action == "off")
+    assert list(MaintenanceWindow.objects.all()) == [window]
+    assert BypassKey.objects.filter(revoked=False).count() == 1
+    assert not MaintenanceChange.objects.exists()
+
+
+def test_on_with_a_reason(admin_client: Client, django_capture_on_commit_callbacks: Any) -> None:
+    with django_capture_on_commit_callbacks(execute=True):
+        response = act(admin_client, "on", reason="  Moving servers ")
+
+    assert response.redirect_chain == [(DASHBOARD, 302)]
+    assert messages_in(response) == [("success", "Maintenance mode is on.")]
+    assert (switch().active, switch().note) == (True, "Moving servers")
+    assert changes() == [("dashboard", "admin", SWITCH, "off", "on", "Moving servers")]
+    assert '<p class="state on">' in response.content.decode()
+
+
+def test_off(admin_client: Client, django_capture_on_commit_callbacks: Any) -> None:
+    set_switch(True, "Moving servers")
+
+    with django_capture_on_commit_callbacks(execute=True):
+        response = act(admin_client, "off")
+
+    assert messages_in(response) == [("success", "Maintenance mode is off.")]
+    assert switch().active is False
+    assert changes() == [("dashboard", "admin", SWITCH, "on", "off", "")]
+
+
+def test_schedule(admin_client: Client, django_capture_on_commit_callbacks: Any) -> None:
+    now = timezone.now()
+    start, end = now + timedelta(hours=1), now + timedelta(hours=3)
+
+    with django_capture_on_commit_callbacks(execute=True):
+        response = act(
+            admin_client,
+            "schedule",
+            start=local_input(start),
+            end=local_input(end),
+            reason="Reindexing",
+        )
+
+    assert messages_in(response) == [("success", "The window is scheduled.")]
+    window = MaintenanceWindow.objects.get()
+    assert (window.start, window.end, window.reason) == (minutes(start), minutes(end), "Reindexing")
+    assert changes() == [
+        ("dashboard", "admin", f"window #{window.pk}", "", describe_window(window), "Reindexing")
+    ]
+    assert "upcoming" in response.content.decode()
+
+
+def test_schedule_in_the_projects_time_zone(admin_client: Client, settings: Any) -> None:
+    settings.TIME_ZONE = "America/Chicago"
+
+    act(admin_client, "schedule", start="2099-01-01T08:00")
+
+    window = MaintenanceWindow.objects.get()
+    assert window.start == datetime(2099, 1, 1, 14, tzinfo=dt_timezone.utc)
+    assert window.end is None
+
+
+def test_schedule_an_end_only_starts_at_once(admin_client: Client, client: Client) -> None:
+    end = timezone.now() + timedelta(hours=2)
+
+    act(admin_client, "schedule", end=local_input(end))
+
+    window = MaintenanceWindow.objects.get()
+    assert (window.start, window.end) == (None, minutes(end))
+    assert client.get("/").status_code == 503
+
+
+@override_settings(USE_TZ=False)
+def test_schedule_and_end_without_time_zone_support(admin_client: Client) -> None:
+    now = timezone.now()
+
+    act(admin_client, "schedule", end=local_input(now + timedelta(hours=2)))
+    window = MaintenanceWindow.objects.get()
+    response = act(admin_client, "end_window", window=window.pk)
+
+    assert messages_in(response) == [("success", "The window is over.")]
+    window.refresh_from_db()
+    assert window.end is not None
+    assert now <= window.end <= timezone.now()
+
+
+@pytest.mark.parametrize(
+    ("offsets", "message"),
+    [
+        ((None, None), "Give a start, an end, or both."),
+        ((None, -1), "The end must be in the future."),
+        ((-3, -1), "The end must be in the future."),
+        ((2, 1), "The end must come after the start."),
+        ((2, 2), "The end must come after the start."),
+    ],
+)
+def test_schedule_refuses_invalid_windows(
+    admin_client: Client, offsets: tuple[int | None, int | None], message: str
+) -> None:
+    now = timezone.now()
+    start, end = (
+        "" if hours is None else local_input(now + timedelta(hours=hours)) for hours in offsets
+    )
+
+    response = act(admin_client, "schedule", start=start, end=end)
+
+    assert messages_in(response) == [("error", message)]
+    assert not MaintenanceWindow.objects.exists()
+
+
+def test_schedule_refuses_a_date_it_cannot_read(admin_client: Client) -> None:
+    response = act(admin_client, "schedule", start="next tuesday")
+
+    assert messages_in(response) == [("error", "Invalid datetime value: &#x27;next tuesday&#x27;")]
+    assert not MaintenanceWindow.objects.exists()
+
+
+def test_end_a_running_window(
+    admin_client: Client, client: Client, django_capture_on_commit_callbacks: Any
+) -> None:
+    now = timezone.now()
+    window = MaintenanceWindow.objects.create(start=now - timedelta(hours=1), end=None)
+    assert client.get("/").status_code == 503
+    old = describe_window(window)
+
+    with django_capture_on_commit_callbacks(execute=True):
+        response = act(admin_client, "end_window", window=window.pk)
+    with django_capture_on_commit_callbacks(execute=True):
+        # Another look at the windows: their end is already on record.
+        assert client.get("/").status_code == 200
+
+    assert messages_in(response) == [("success", "The window is over.")]
+    window.refresh_from_db()
+    assert window.end is not None
+    assert now <= window.end <= timezone.now()
+    assert changes() == [
+        ("dashboard", "admin", f"window #{window.pk}", old, describe_window(window), "")
+    ]
+
+
+def test_end_an_upcoming_window_cancels_it(
+    admin_client: Client, django_capture_on_commit_callbacks: Any
+) -> None:
+    start = timezone.now() + timedelta(hours=1)
+    window = MaintenanceWindow.objects.create(start=start, end=None, reason="Later")
+
+    with django_capture_on_commit_callbacks(execute=True):
+        response = act(admin_client, "end_window", window=window.pk)
+
+    assert messages_in(response) == [("success", "The window is over.")]
+    assert not MaintenanceWindow.objects.exists()
+    assert changes() == [
+        ("dashboard", "admin", f"window #{window.pk}", describe_window(window), "removed", "")
+    ]
+
+
+@pytest.mark.parametrize("fields", [{"window": "9999"}, {"window": ""}, {}])
+def test_end_a_missing_window(admin_client: Client, fields: dict[str, str]) -> None:
+    window = MaintenanceWindow.objects.create(start=None, end=timezone.now() + timedelta(hours=1))
+
+    response = act(admin_client, "end_window", **fields)
+
+    assert messages_in(response) == [("error", "This window no longer exists.")]
+    assert list(MaintenanceWindow.objects.all()) == [window]
+
+
+def test_create_a_bypass_link(
+    admin_client: Client, client: Client, django_capture_on_commit_callbacks: Any
+) -> None:
+    set_switch(True)
+    before = timezone.now()
+
+    with django_capture_on_commit_callbacks(execute=True):
+        response = act(admin_client, "bypass", ttl="30m")
+
+    ((level, message),) = messages_in(response)
+    assert level == "success"
+    key = BypassKey.objects.get()
+    assert before + timedelta(minutes=30) <= key.expires <= timezone.now() + timedelta(minutes=30)
+    assert key.created_by == "admin"
+    expires = key.expires.isoformat(timespec="minutes")
+    match = re.fullmatch(
+        rf"Secret bypass link, valid until {re.escape(expires)}: "
+        r"(http://testserver/maintenance-mode/bypass/([^/]+)/)",
+        message,
+    )
+    assert match is not None
+    assert key_of(match.group(2)) == key.pk
+    assert "1 link in force." in response.content.decode()
+    assert changes()[0][:3] == ("dashboard", "admin", f"bypass link #{key.pk}")
+    # The link works.
+    assert client.get(match.group(1)).status_code == 302
+    assert client.get("/").status_code == 200
+
+
+def test_create_a_bypass_link_valid_one_hour_by_default(admin_client: Client) -> None:
+    before = timezone.now()
+
+    act(admin_client, "bypass")
+
+    key = BypassKey.objects.get()
+    assert before + timedelta(hours=1) <= key.expires <= timezone.now() + timedelta(hours=1)
+
+
+def test_create_a_bypass_link_with_a_bad_duration(admin_client: Client) -> None:
+    response = act(admin_client, "bypass", ttl="1w")
+
+    assert messages_in(response) == [
+        ("error", "Invalid duration: &#x27;1w&#x27;; use e.g. 30m, 2h or 1d.")
+    ]
+    assert not BypassKey.objects.exists()
+
+
+def test_revoke_the_bypass_links(admin_client: Client, client: Client) -> None:
+    set_switch(True)
+    token, _ = create_link(timedelta(hours=1), Channel.API)
+    create_link(timedelta(hours=1), Channel.API)
+    client.get(f"/maintenance-mode/bypass/{token}/")
+    assert client.get("/").status_code == 200
+
+    response = act(admin_client, "revoke")
+
+    assert messages_in(response) == [("success", "2 bypass link(s) revoked.")]
+    assert not BypassKey.objects.filter(revoked=False).exists()
+    assert client.get("/").status_code == 503
+
+
+@pytest.mark.parametrize("confirm", [True, False])
+@pytest.mark.parametrize("action", ["", "explode", "delete_selected"])
+def test_an_unknown_action(admin_client: Client, action: str, confirm: bool) -> None:
+    response = (act if confirm else ask)(admin_client, action)
+
+    assert response.redirect_chain == [(DASHBOARD, 302)]
+    assert messages_in(response) == [("error", "Unknown action.")]
+    assert switch().active is False
+
+
+@pytest.mark.parametrize(
+    ("action", "fields"),
+    [("on", {"reason": "x"}), ("off", {}), ("schedule", {"end": "2099-01-01T00:00"})],
+)
+@pytest.mark.parametrize("value", [True, False])
+def test_the_setting_locks_on_off_and_schedule(
+    admin_client: Client, settings: Any, action: str, fields: dict[str, str], value: bool
+) -> None:
+    set_switch(action == "off")
+    settings.MAINTENANCE_MODE = value
+
+    response = act(admin_client, action, **fields)
+
+    assert messages_in(response) == [
+        ("error", "Maintenance mode is set by settings.MAINTENANCE_MODE.")
+    ]
+    assert switch().active is (action == "off")
+    assert not MaintenanceWindow.objects.exists()
+
+
+# waffle's admin pages ---------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("model", ["switch", "flag"])
+def test_waffles_pages_link_to_the_dashboard(admin_client: Client, model: str) -> None:
+    row = switch() if model == "switch" else Flag.objects.get(name="maintenance_mode")
+    link = f'<a href="{DASHBOARD}">Maintenance dashboard</a>'
+
+    listing = admin_client.get(f"/admin/waffle/{model}/")
+    form = admin_client.get(f"/admin/waffle/{model}/{row.pk}/change/")
+
+    assert (listing.status_code, form.status_code) == (200, 200)
+    assert link in listing.content.decode()
+    assert link in form.content.decode()
+    assert "maintenance_mode" in form.content.decode()
+
+
+def test_waffles_delete_page_is_recorded(
+    admin_client: Client, django_capture_on_commit_callbacks: Any
+) -> None:
+    set_switch(True)
+
+    with django_capture_on_commit_callbacks(execute=True):
+        response = admin_client.post(f"/admin/waffle/switch/{switch().pk}/delete/", {"post": "yes"})
+
+    assert response.status_code == 302
+    assert changes() == [("waffle-admin", "admin", SWITCH, "on", "missing", "")]
+
+
+def test_waffles_admins_are_replaced_where_registered() -> None:
+    site = AdminSite()
+    site.register(Switch, waffle_admin.SwitchAdmin)
+
+    _replace_waffle_admins(site)
+
+    replaced = site._registry[Switch]
+    assert isinstance(replaced, waffle_admin.SwitchAdmin)
+    assert type(replaced) is not waffle_admin.SwitchAdmin
+    assert replaced.change_list_template == "admin/maintenance_waffle/waffle_change_list.html"
+    # A project that took waffle's Flag admin off its site keeps it off.
+    assert not site.is_registered(Flag)

@@ -3,6 +3,7 @@ from __future__ import annotations
 import contextlib
 import json
 import os
+import re
 import sqlite3
 import subprocess
 import sys
@@ -18,12 +19,14 @@ from django.contrib.auth.models import Group, User
 from django.core.management import call_command
 from django.core.management.base import CommandError
 from django.db import connection, transaction
+from django.test import override_settings
 from django.utils import timezone
 from model_bakery import baker
 from waffle.models import Flag, Switch
 
+from maintenance_waffle.bypass import create_link, key_of
 from maintenance_waffle.core import get_maintenance_mode
-from maintenance_waffle.models import MaintenanceWindow
+from maintenance_waffle.models import BypassKey, Channel, MaintenanceChange, MaintenanceWindow
 from tests import process_settings
 from tests import settings as test_settings
 
@@ -219,6 +222,7 @@ def test_status_verbosity_2_with_the_migrations_rows():
         "  switch 'maintenance_mode': off\n"
         "  targeted flag 'maintenance_mode': nobody\n"
         "  exempt flag 'maintenance_mode_exempt': superusers\n"
+        "  bypass links in force: 0\n"
     )
 
 
@@ -230,6 +234,7 @@ def test_status_verbosity_2_shows_the_reason():
         "  reason: Moving to a new server\n"
         "  targeted flag 'maintenance_mode': nobody\n"
         "  exempt flag 'maintenance_mode_exempt': superusers\n"
+        "  bypass links in force: 0\n"
     )
 
 
@@ -241,6 +246,7 @@ def test_status_verbosity_2_with_the_setting(settings):
         "  switch 'maintenance_mode': off\n"
         "  targeted flag 'maintenance_mode': nobody\n"
         "  exempt flag 'maintenance_mode_exempt': superusers\n"
+        "  bypass links in force: 0\n"
     )
 
 
@@ -253,6 +259,7 @@ def test_status_verbosity_2_with_missing_rows_and_other_names(settings):
         "  switch 'site_down': off\n"
         "  targeted flag 'beta_down': missing (nobody)\n"
         "  exempt flag 'beta_exempt': missing (nobody)\n"
+        "  bypass links in force: 0\n"
     )
 
 
@@ -326,6 +333,8 @@ def test_status_json_with_the_migrations_rows():
         "reason": None,
         "flag": DEFAULT_FLAG,
         "exempt_flag": DEFAULT_EXEMPT_FLAG,
+        "bypass_links": 0,
+        "changes": [],
     }
 
 
@@ -340,6 +349,8 @@ def test_json_after_on(verbosity):
         "reason": "Upgrade",
         "flag": DEFAULT_FLAG,
         "exempt_flag": DEFAULT_EXEMPT_FLAG,
+        "bypass_links": 0,
+        "changes": [],
     }
 
 
@@ -386,6 +397,8 @@ def test_status_json_with_the_setting_and_targeting(settings):
             "groups": [group.pk],
         },
         "exempt_flag": None,
+        "bypass_links": 0,
+        "changes": [],
     }
 
 
@@ -647,6 +660,7 @@ def test_status_verbosity_2_lists_the_windows_with_their_reasons():
         "  window: 2099-02-01T00:00:00+00:00 → until off\n"
         "  targeted flag 'maintenance_mode': nobody\n"
         "  exempt flag 'maintenance_mode_exempt': superusers\n"
+        "  bypass links in force: 0\n"
     )
 
 
@@ -659,6 +673,7 @@ def test_status_verbosity_2_in_an_active_window():
         "  window: now → 2099-01-01T00:00:00+00:00 (Reindexing)\n"
         "  targeted flag 'maintenance_mode': nobody\n"
         "  exempt flag 'maintenance_mode_exempt': superusers\n"
+        "  bypass links in force: 0\n"
     )
 
 
@@ -750,6 +765,259 @@ def test_changing_against_the_setting_is_a_command_error(settings, value, state)
         str(excinfo.value) == "Maintenance mode cannot be set dynamically if defined in settings."
     )
     assert switch().active is False
+
+
+# Bypass links ------------------------------------------------------------------------------
+
+LINK_LINE = re.compile(r"^bypass link \(valid until (\S+)\): (\S+)$")
+
+
+def parse_link(line: str) -> tuple[str, str, str]:
+    """(expiry, URL, token) of a printed bypass link."""
+    match = LINK_LINE.match(line)
+    assert match is not None, line
+    expires, url = match.groups()
+    token = url.rstrip("/").rsplit("/", 1)[1]
+    return expires, url, token
+
+
+def test_bypass_ttl_prints_a_full_link_with_the_base_url():
+    before = timezone.now()
+
+    output = run("status", "--bypass-ttl", "2h", "--base-url", "https://example.com/")
+
+    line, state = output.splitlines()
+    assert state == "maintenance mode: off"
+    expires, url, token = parse_link(line)
+    key = BypassKey.objects.get()
+    assert url == f"https://example.com/maintenance-mode/bypass/{token}/"
+    assert key_of(token) == key.pk
+    assert expires == key.expires.isoformat()
+    assert before + 2 * HOUR <= key.expires <= timezone.now() + 2 * HOUR
+    assert key.created_by == ""
+
+
+def test_bypass_ttl_prints_the_path_without_a_base_url(client):
+    switch_on = run("on", "--bypass-ttl", "30m")
+
+    state, line = switch_on.splitlines()
+    assert state == "maintenance mode: on"
+    _, url, token = parse_link(line)
+    assert url == f"/maintenance-mode/bypass/{token}/"
+    # The link lets a browser through.
+    assert client.get("/").status_code == 503
+    assert client.get(url).status_code == 302
+    assert client.get("/").status_code == 200
+
+
+def test_bypass_ttl_is_printed_even_at_verbosity_0():
+    output = run("status", "--bypass-ttl", "1d", verbosity=0)
+
+    (line,) = output.splitlines()
+    parse_link(line)
+
+
+@pytest.mark.parametrize("value", ["1w", "0", "31d", "soon"])
+def test_bypass_ttl_with_an_invalid_duration_changes_nothing(value):
+    with pytest.raises(CommandError, match=r"^Invalid duration: ") as excinfo:
+        run("on", "--bypass-ttl", value)
+
+    assert repr(value) in str(excinfo.value)
+    assert switch().active is False
+    assert not BypassKey.objects.exists()
+
+
+def test_bypass_ttl_needs_the_urls(settings):
+    settings.ROOT_URLCONF = "tests.urls_no_admin"
+
+    with pytest.raises(CommandError) as excinfo:
+        run("on", "--bypass-ttl", "1h")
+
+    assert str(excinfo.value) == (
+        "Bypass links need the on/off URLs: include('maintenance_waffle.urls')."
+    )
+    # Refused before anything changed.
+    assert switch().active is False
+    assert not BypassKey.objects.exists()
+
+
+def test_bypass_ttl_with_json_puts_the_link_in_the_object():
+    output = run("status", "--json", "--bypass-ttl", "1h", "--base-url", "http://localhost:8000")
+
+    status = json.loads(output)
+    key = BypassKey.objects.get()
+    token = status["bypass_link"]["url"].rstrip("/").rsplit("/", 1)[1]
+    assert status["bypass_link"] == {
+        "url": f"http://localhost:8000/maintenance-mode/bypass/{token}/",
+        "expires": key.expires.isoformat(),
+    }
+    assert key_of(token) == key.pk
+    assert status["bypass_links"] == 1
+
+
+def test_revoke_bypass_prints_the_count():
+    for _ in range(2):
+        create_link(HOUR, Channel.API)
+
+    assert run("status", "--revoke-bypass") == ("bypass links revoked: 2\nmaintenance mode: off\n")
+    assert not BypassKey.objects.filter(revoked=False).exists()
+    assert run("status", "--revoke-bypass") == ("bypass links revoked: 0\nmaintenance mode: off\n")
+
+
+def test_revoke_bypass_at_verbosity_0_prints_nothing():
+    create_link(HOUR, Channel.API)
+
+    assert run("status", "--revoke-bypass", verbosity=0) == ""
+    assert not BypassKey.objects.filter(revoked=False).exists()
+
+
+def test_revoke_bypass_then_status_counts_what_is_left():
+    create_link(HOUR, Channel.API)
+
+    output = run("status", "--revoke-bypass", verbosity=2)
+
+    assert "  bypass links in force: 0\n" in output
+    assert json.loads(run("status", "--json", "--revoke-bypass"))["bypass_links"] == 0
+
+
+def test_revoke_and_a_new_link_together():
+    create_link(HOUR, Channel.API)
+
+    output = run("off", "--revoke-bypass", "--bypass-ttl", "1h")
+
+    state, revoked, line = output.splitlines()
+    assert (state, revoked) == ("maintenance mode: off", "bypass links revoked: 1")
+    _, _, token = parse_link(line)
+    assert list(BypassKey.objects.filter(revoked=False).values_list("pk", flat=True)) == [
+        key_of(token)
+    ]
+
+
+# The audit trail in status -------------------------------------------------------------------
+
+
+def change(at: datetime, **fields: Any) -> MaintenanceChange:
+    row: MaintenanceChange = baker.make(MaintenanceChange, **fields)
+    MaintenanceChange.objects.filter(pk=row.pk).update(at=at)
+    return row
+
+
+def test_status_verbosity_2_lists_the_last_changes():
+    create_link(HOUR, Channel.API)
+    change(
+        datetime(2024, 5, 1, 10, tzinfo=UTC),
+        actor="alice",
+        channel="dashboard",
+        subject="switch maintenance_mode",
+        old="off",
+        new="on",
+        reason="Upgrade",
+    )
+    change(
+        datetime(2024, 5, 1, 9, 30, 15, 999, tzinfo=UTC),
+        actor="",
+        channel="other",
+        subject="window #3",
+        old="",
+        new="removed",
+        reason="",
+    )
+
+    assert run("status", verbosity=2) == (
+        "maintenance mode: off\n"
+        "  switch 'maintenance_mode': off\n"
+        "  targeted flag 'maintenance_mode': nobody\n"
+        "  exempt flag 'maintenance_mode_exempt': superusers\n"
+        "  bypass links in force: 1\n"
+        "  last changes:\n"
+        "    2024-05-01T10:00:00+00:00 alice (dashboard) switch maintenance_mode: off → on"
+        " (Upgrade)\n"
+        "    2024-05-01T09:30:15+00:00 - (other) window #3: - → removed\n"
+    )
+
+
+def test_status_verbosity_2_lists_five_changes_at_most():
+    for day in range(1, 8):
+        change(datetime(2024, 5, day, tzinfo=UTC), subject=f"change of day {day}")
+
+    lines = run("status", verbosity=2).splitlines()
+
+    listed = lines[lines.index("  last changes:") + 1 :]
+    assert [re.findall(r"change of day (\d):", line) for line in listed] == [
+        ["7"],
+        ["6"],
+        ["5"],
+        ["4"],
+        ["3"],
+    ]
+
+
+def test_status_verbosity_2_shows_changes_in_the_current_time_zone(settings):
+    settings.TIME_ZONE = "America/Chicago"
+    change(datetime(2024, 1, 1, 12, tzinfo=UTC), actor="bob", channel="url", subject="s", new="on")
+
+    assert run("status", verbosity=2).endswith(
+        "  last changes:\n    2024-01-01T06:00:00-06:00 bob (url) s: - → on\n"
+    )
+
+
+@override_settings(USE_TZ=False, TIME_ZONE="America/Chicago")
+def test_status_lists_changes_without_time_zone_support():
+    change(datetime(2024, 1, 1, 6), actor="bob", channel="api", subject="s", new="on")
+
+    assert run("status", verbosity=2).endswith(
+        "  last changes:\n    2024-01-01T06:00:00-06:00 bob (api) s: - → on\n"
+    )
+    (listed,) = json.loads(run("status", "--json"))["changes"]
+    assert listed["at"] == "2024-01-01T06:00:00-06:00"
+
+
+def test_status_json_lists_the_changes_and_the_links():
+    create_link(HOUR, Channel.API)
+    create_link(HOUR, Channel.API)
+    change(
+        datetime(2024, 5, 1, 10, tzinfo=UTC),
+        actor="alice",
+        channel="dashboard",
+        subject="switch maintenance_mode",
+        old="off",
+        new="on",
+        reason="Upgrade",
+    )
+    for day in range(2, 13):
+        change(datetime(2024, 5, day, tzinfo=UTC), subject=f"day {day}")
+
+    status = json.loads(run("status", "--json"))
+
+    assert status["bypass_links"] == 2
+    assert len(status["changes"]) == 10
+    assert status["changes"][0]["what"] == "day 12"
+    assert status["changes"][-1]["what"] == "day 3"
+    assert "bypass_link" not in status
+
+
+def test_status_json_describes_each_change():
+    change(
+        datetime(2024, 5, 1, 10, tzinfo=UTC),
+        actor="alice",
+        channel="dashboard",
+        subject="switch maintenance_mode",
+        old="off",
+        new="on",
+        reason="Upgrade",
+    )
+
+    assert json.loads(run("status", "--json"))["changes"] == [
+        {
+            "at": "2024-05-01T10:00:00+00:00",
+            "who": "alice",
+            "channel": "dashboard",
+            "what": "switch maintenance_mode",
+            "old": "off",
+            "new": "on",
+            "reason": "Upgrade",
+        }
+    ]
 
 
 # Database failures -----------------------------------------------------------------------
@@ -876,6 +1144,11 @@ def switch_row(database: Path) -> tuple[int, str] | None:
             "CommandError: --start / --end options can only be used with 'on' state\n",
         ),
         (["on", "--end", "garbage"], 1, "CommandError: Invalid datetime value: 'garbage'\n"),
+        (
+            ["on", "--bypass-ttl", "1w"],
+            1,
+            "CommandError: Invalid duration: '1w'; use e.g. 30m, 2h or 1d.\n",
+        ),
     ],
 )
 def test_cli_errors_exit_code_and_change_nothing(database, args, code, message):

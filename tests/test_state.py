@@ -8,9 +8,11 @@ import traceback
 from collections.abc import Iterator
 from datetime import datetime, timedelta
 from datetime import timezone as dt_timezone
+from typing import Any
 from zoneinfo import ZoneInfo
 
 import pytest
+import waffle
 from django.contrib.auth.models import Group, User
 from django.db import connection
 from django.test import override_settings
@@ -361,7 +363,9 @@ CHICAGO = ZoneInfo("America/Chicago")
 
 def test_load_reads_the_windows_that_have_not_ended() -> None:
     now = timezone.now()
-    MaintenanceWindow.objects.create(start=now - 2 * HOUR, end=now - HOUR, reason="over")
+    MaintenanceWindow.objects.create(
+        start=now - 2 * HOUR, end=now - HOUR, reason="over", end_recorded=True
+    )
     MaintenanceWindow.objects.create(start=now + HOUR, end=now + 2 * HOUR, reason="planned")
     MaintenanceWindow.objects.create(start=now - HOUR, end=now + HOUR, reason="running")
     MaintenanceWindow.objects.create(start=now + 3 * HOUR, end=None, reason="open end")
@@ -384,14 +388,16 @@ def test_load_reads_the_windows_that_have_not_ended() -> None:
 
 def test_load_drops_a_window_that_has_just_ended() -> None:
     # End exclusive: a window whose end has come is over.
-    MaintenanceWindow.objects.create(start=None, end=timezone.now() - timedelta(microseconds=1))
+    MaintenanceWindow.objects.create(
+        start=None, end=timezone.now() - timedelta(microseconds=1), end_recorded=True
+    )
 
     assert load(get_config()).windows == ()
 
 
 def test_load_with_only_ended_windows_is_idle() -> None:
     now = timezone.now()
-    MaintenanceWindow.objects.create(start=now - 2 * HOUR, end=now - HOUR)
+    MaintenanceWindow.objects.create(start=now - 2 * HOUR, end=now - HOUR, end_recorded=True)
 
     snapshot = load(get_config())
 
@@ -404,7 +410,9 @@ def test_load_without_time_zone_support_gives_aware_datetimes() -> None:
     # Stored as naive local (Chicago) time, as Django does with USE_TZ = False.
     now = timezone.now()
     assert timezone.is_naive(now)
-    MaintenanceWindow.objects.create(start=now - 2 * HOUR, end=now - HOUR, reason="over")
+    MaintenanceWindow.objects.create(
+        start=now - 2 * HOUR, end=now - HOUR, reason="over", end_recorded=True
+    )
     MaintenanceWindow.objects.create(start=now - HOUR, end=now + HOUR, reason="running")
     MaintenanceWindow.objects.create(start=None, end=now + 2 * HOUR, reason="from now")
 
@@ -631,3 +639,33 @@ def test_write_then_read_without_time_zone_support() -> None:
     stored = MaintenanceWindow.objects.get()
     assert stored.start == datetime(2099, 6, 1, 7, 0)
     assert read_site_state(config).windows == (window,)
+
+
+def test_saving_flushes_waffles_cache(django_capture_on_commit_callbacks: Any) -> None:
+    assert waffle.switch_is_active("maintenance_mode") is False  # cached as off
+
+    with django_capture_on_commit_callbacks(execute=True):
+        write_site_state(get_config(), True)
+
+    assert waffle.switch_is_active("maintenance_mode") is True
+
+
+@override_settings(
+    CACHES={
+        "default": {
+            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "LOCATION": "redis://127.0.0.1:1/0",  # nothing listens there
+        }
+    }
+)
+def test_a_cache_outage_after_saving_is_only_a_warning(
+    django_capture_on_commit_callbacks: Any, caplog: pytest.LogCaptureFixture
+) -> None:
+    with (
+        caplog.at_level(logging.WARNING, logger="maintenance_waffle"),
+        django_capture_on_commit_callbacks(execute=True),
+    ):
+        write_site_state(get_config(), True, "Upgrading")
+
+    assert Switch.objects.get(name="maintenance_mode").active
+    assert "waffle's cache could not be flushed" in caplog.text

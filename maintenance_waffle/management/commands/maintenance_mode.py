@@ -1,18 +1,22 @@
 from __future__ import annotations
 
 import json
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
 from django.core.exceptions import ImproperlyConfigured
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.db import DatabaseError
+from django.urls import NoReverseMatch, reverse
 from django.utils import timezone
 
+from maintenance_waffle.audit import changing
+from maintenance_waffle.bypass import create_link, parse_ttl, revoke_all
 from maintenance_waffle.conf import Config, get_config
 from maintenance_waffle.core import set_maintenance_mode
 from maintenance_waffle.decision import site_wide
-from maintenance_waffle.state import FlagRule, Snapshot, Window, current_time, load
+from maintenance_waffle.models import Channel, MaintenanceChange
+from maintenance_waffle.state import FlagRule, Snapshot, Window, aware, current_time, load
 
 ON = ("on", "yes", "true", "1")
 OFF = ("off", "no", "false", "0")
@@ -84,6 +88,22 @@ def _state_line(config: Config, snapshot: Snapshot) -> str:
     return line
 
 
+def _bypass_path() -> str:
+    """The path of bypass links, up to the token."""
+    try:
+        path = reverse("maintenance_mode_bypass", args=["-"])
+    except NoReverseMatch as error:
+        raise CommandError(
+            "Bypass links need the on/off URLs: include('maintenance_waffle.urls')."
+        ) from error
+    return path.removesuffix("-/")
+
+
+def _create_link(ttl: timedelta, path: str, base_url: str) -> dict[str, str]:
+    token, key = create_link(ttl, Channel.COMMAND)
+    return {"url": base_url.rstrip("/") + path + token + "/", "expires": key.expires.isoformat()}
+
+
 class Command(BaseCommand):
     help = (
         "Turn maintenance mode on or off, or show its status: "
@@ -105,6 +125,21 @@ class Command(BaseCommand):
             help="ask for confirmation before changing the state",
         )
         parser.add_argument("--json", action="store_true", help="print the resulting state as JSON")
+        parser.add_argument(
+            "--bypass-ttl",
+            metavar="DURATION",
+            help="also print a secret bypass link valid this long (e.g. 30m, 2h, 1d)",
+        )
+        parser.add_argument(
+            "--revoke-bypass",
+            action="store_true",
+            help="revoke every secret bypass link and cookie",
+        )
+        parser.add_argument(
+            "--base-url",
+            default="",
+            help="the site's address, to print bypass links in full (e.g. https://example.com)",
+        )
 
     def handle(self, *args: Any, **options: Any) -> None:
         state = options["state"].strip().lower()
@@ -114,15 +149,40 @@ class Command(BaseCommand):
             raise CommandError("--reason can only be used with 'on' state")
         if (options["start"] is not None or options["end"] is not None) and state not in ON:
             raise CommandError("--start / --end options can only be used with 'on' state")
+        ttl = None
+        bypass_path = ""
+        if options["bypass_ttl"] is not None:
+            try:
+                ttl = parse_ttl(options["bypass_ttl"])
+            except ValueError as error:
+                raise CommandError(str(error)) from error
+            # Before changing anything: an error must leave the state as it was.
+            bypass_path = _bypass_path()
         self.verbosity = options["verbosity"]
         config = get_config()
         snapshot = self._read(config)
-        if state in ON + OFF and self._change(config, snapshot, state in ON, options):
-            snapshot = self._read(config)
-            if self.verbosity >= 1 and not options["json"]:
-                self.stdout.write(_state_line(config, snapshot))
+        link = None
+        with changing(Channel.COMMAND, reason=options["reason"]):
+            if state in ON + OFF and self._change(config, snapshot, state in ON, options):
+                snapshot = self._read(config)
+                if self.verbosity >= 1 and not options["json"]:
+                    self.stdout.write(_state_line(config, snapshot))
+            if options["revoke_bypass"]:
+                count = revoke_all(Channel.COMMAND)
+                if self.verbosity >= 1 and not options["json"]:
+                    self.stdout.write(f"bypass links revoked: {count}")
+            if ttl is not None:
+                link = _create_link(ttl, bypass_path, options["base_url"])
+                if not options["json"]:
+                    # Printed at every verbosity: it is what was asked for.
+                    self.stdout.write(f"bypass link (valid until {link['expires']}): {link['url']}")
+        if options["revoke_bypass"] or link is not None:
+            snapshot = self._read(config)  # with the links now in force
         if options["json"]:
-            self.stdout.write(json.dumps(self._as_json(config, snapshot)))
+            result = self._as_json(config, snapshot)
+            if link is not None:
+                result["bypass_link"] = link
+            self.stdout.write(json.dumps(result))
         elif state == "status":
             self._print_status(config, snapshot)
 
@@ -175,7 +235,10 @@ class Command(BaseCommand):
         self.stdout.write(f"  switch {config.switch_name!r}: {'on' if snapshot.switch else 'off'}")
         if snapshot.reason:
             self.stdout.write(f"  reason: {snapshot.reason}")
+        now = current_time()
         for window in snapshot.windows:
+            if window.end is not None and window.end <= now:
+                continue  # over; only kept until the audit trail has its end
             self.stdout.write(
                 f"  window: {_iso(window.start) or 'now'} → {_iso(window.end) or 'until off'}"
                 + (f" ({window.reason})" if window.reason else "")
@@ -184,6 +247,18 @@ class Command(BaseCommand):
         self.stdout.write(
             f"  exempt flag {config.exempt_flag_name!r}: {_flag_summary(snapshot.exempt)}"
         )
+        keys = len(snapshot.bypass_keys)
+        self.stdout.write(f"  bypass links in force: {keys}")
+        changes = list(MaintenanceChange.objects.all()[:5])
+        if changes:
+            self.stdout.write("  last changes:")
+        for change in changes:
+            self.stdout.write(
+                f"    {timezone.localtime(aware(change.at)).isoformat(timespec='seconds')} "
+                f"{change.actor or '-'} ({change.channel}) {change.subject}: "
+                f"{change.old or '-'} → {change.new}"
+                + (f" ({change.reason})" if change.reason else "")
+            )
 
     def _as_json(self, config: Config, snapshot: Snapshot) -> dict[str, Any]:
         return {
@@ -194,4 +269,17 @@ class Command(BaseCommand):
             "reason": _reason(snapshot) or None,
             "flag": _flag_json(snapshot.flag),
             "exempt_flag": _flag_json(snapshot.exempt),
+            "bypass_links": len(snapshot.bypass_keys),
+            "changes": [
+                {
+                    "at": _iso(aware(change.at)),
+                    "who": change.actor,
+                    "channel": change.channel,
+                    "what": change.subject,
+                    "old": change.old,
+                    "new": change.new,
+                    "reason": change.reason,
+                }
+                for change in MaintenanceChange.objects.all()[:10]
+            ],
         }

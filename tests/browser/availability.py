@@ -1,0 +1,57 @@
+"""Whether the browser tests can run here: Playwright's Python package and Debian's Chromium.
+
+Where one is missing the tests are skipped, with the reason; with
+``MAINTENANCE_WAFFLE_REQUIRE_SERVICES=1`` (as in CI) that is a failure instead.
+``MAINTENANCE_WAFFLE_CHROMIUM`` names another Chromium executable
+(``MAINTENANCE_WAFFLE_CHROMIUM=/nonexistent`` shows the skip).
+
+Playwright's own browser downloads are never used: the tests drive the system's Chromium.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+from collections.abc import Iterator
+from pathlib import Path
+from typing import TYPE_CHECKING, NoReturn
+
+import pytest
+
+from tests.stack.services import REQUIRE_SERVICES
+
+if TYPE_CHECKING:
+    from playwright.sync_api import Browser
+
+CHROMIUM = "MAINTENANCE_WAFFLE_CHROMIUM"
+
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+]
+
+
+def unavailable(reason: str) -> NoReturn:
+    if os.environ.get(REQUIRE_SERVICES) == "1":
+        pytest.fail(f"{reason}, and {REQUIRE_SERVICES}=1", pytrace=False)
+    pytest.skip(f"browser tests need Chromium and Playwright: {reason}")
+
+
+@contextlib.contextmanager
+def launched_chromium() -> Iterator[Browser]:
+    """Chromium, driven through Playwright's sync API; closed on exit."""
+    path = Path(os.environ.get(CHROMIUM, "/usr/bin/chromium"))
+    if not os.access(path, os.X_OK):
+        unavailable(f"no Chromium at {path} (apt-get install chromium)")
+    try:
+        from playwright.sync_api import sync_playwright
+    except ImportError:
+        unavailable('the playwright package is not installed (pip install -e ".[test]")')
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=str(path), args=CHROMIUM_ARGS)
+        yield browser
+        browser.close()

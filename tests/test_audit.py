@@ -1,0 +1,781 @@
+from __future__ import annotations
+
+import getpass
+import logging
+import sys
+from collections.abc import Callable
+from contextlib import AbstractContextManager
+from datetime import datetime, timedelta
+from decimal import Decimal
+from io import StringIO
+from typing import Any
+
+import pytest
+from django.contrib.auth.models import AnonymousUser, Group, User
+from django.core import serializers
+from django.core.management import call_command
+from django.db import connection, transaction
+from django.test import Client
+from django.utils import timezone
+from model_bakery import baker
+from waffle.models import Flag, Switch
+
+from maintenance_waffle.audit import (
+    Context,
+    changing,
+    describe_flag,
+    describe_switch,
+    describe_window,
+    maintenance_mode_changed,
+    record,
+    record_transitions,
+)
+from maintenance_waffle.conf import get_config
+from maintenance_waffle.core import set_maintenance_mode
+from maintenance_waffle.models import Channel, MaintenanceChange, MaintenanceWindow
+from maintenance_waffle.state import State
+
+pytestmark = pytest.mark.django_db
+
+HOUR = timedelta(hours=1)
+MINUTE = timedelta(minutes=1)
+SWITCH = "switch maintenance_mode"
+OS_USER = getpass.getuser()
+
+Commit = Callable[[], AbstractContextManager[Any]]
+Row = tuple[str, str, str, str, str, str]
+
+
+@pytest.fixture
+def commit(django_capture_on_commit_callbacks: Any) -> Commit:
+    """Run the on-commit callbacks registered inside the block, as a commit would."""
+
+    def block() -> AbstractContextManager[Any]:
+        return django_capture_on_commit_callbacks(execute=True)  # type: ignore[no-any-return]
+
+    return block
+
+
+def changes() -> list[Row]:
+    """(channel, who, what, before, after, reason) of every record, oldest first."""
+    return list(
+        MaintenanceChange.objects.order_by("id").values_list(
+            "channel", "actor", "subject", "old", "new", "reason"
+        )
+    )
+
+
+def switch() -> Switch:
+    row: Switch = Switch.objects.get(name="maintenance_mode")
+    return row
+
+
+def targeted_flag() -> Flag:
+    flag: Flag = Flag.objects.get(name="maintenance_mode")
+    return flag
+
+
+def set_switch(active: bool, note: str = "") -> None:
+    row = switch()
+    row.active = active
+    row.note = note
+    row.save()
+
+
+# Channels -------------------------------------------------------------------------------
+
+
+def test_the_python_api_records_the_user_and_the_reason(commit: Commit) -> None:
+    user = baker.make(User, username="alice")
+    before = timezone.now()
+
+    with commit():
+        set_maintenance_mode(True, reason="Upgrading", user=user)
+
+    assert changes() == [("api", "alice", SWITCH, "off", "on", "Upgrading")]
+    change = MaintenanceChange.objects.get()
+    assert change.user == user
+    assert before <= change.at <= timezone.now()
+    assert str(change) == f"{SWITCH}: off → on"
+
+
+def test_the_python_api_without_a_user_names_the_os_user(commit: Commit) -> None:
+    set_switch(True, "old reason")
+
+    with commit():
+        set_maintenance_mode(False)
+
+    assert changes() == [("api", OS_USER, SWITCH, "on", "off", "")]
+    assert MaintenanceChange.objects.get().user is None
+
+
+def test_an_anonymous_user_is_no_user(commit: Commit) -> None:
+    with commit():
+        set_maintenance_mode(True, user=AnonymousUser())
+
+    assert changes() == [("api", OS_USER, SWITCH, "off", "on", "")]
+    assert MaintenanceChange.objects.get().user is None
+
+
+def test_without_an_os_user_name_the_actor_is_empty(
+    commit: Commit, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    def no_name() -> str:
+        raise OSError("no user name")
+
+    monkeypatch.setattr(getpass, "getuser", no_name)
+
+    with commit():
+        set_maintenance_mode(True)
+
+    assert changes() == [("api", "", SWITCH, "off", "on", "")]
+
+
+def test_scheduling_through_the_api_records_the_window(commit: Commit) -> None:
+    end = timezone.now() + HOUR
+
+    with commit():
+        set_maintenance_mode(True, end=end, reason="Reindexing")
+
+    window = MaintenanceWindow.objects.get()
+    # The switch stays off: only the window is new.
+    assert changes() == [
+        ("api", OS_USER, f"window #{window.pk}", "", f"now → {end.isoformat()}", "Reindexing")
+    ]
+
+
+def test_the_command_records_its_reason(commit: Commit) -> None:
+    with commit():
+        call_command("maintenance_mode", "on", "--reason", "Moving", stdout=StringIO())
+    with commit():
+        call_command("maintenance_mode", "off", stdout=StringIO())
+
+    assert changes() == [
+        ("command", OS_USER, SWITCH, "off", "on", "Moving"),
+        ("command", OS_USER, SWITCH, "on", "off", ""),
+    ]
+
+
+def test_the_on_and_off_urls_record_the_user(commit: Commit, admin_client: Client) -> None:
+    with commit():
+        response = admin_client.post("/maintenance-mode/on/", {"reason": "Night work"})
+    assert response.status_code == 302
+    with commit():
+        admin_client.post("/maintenance-mode/off/")
+
+    assert changes() == [
+        ("url", "admin", SWITCH, "off", "on", "Night work"),
+        ("url", "admin", SWITCH, "on", "off", ""),
+    ]
+    assert {change.user.get_username() for change in MaintenanceChange.objects.all()} == {"admin"}
+
+
+def split(value: datetime) -> tuple[str, str]:
+    return value.strftime("%Y-%m-%d"), value.strftime("%H:%M:%S")
+
+
+def switch_form(row: Switch, **fields: str) -> dict[str, str]:
+    created, modified = split(row.created), split(row.modified)
+    return {
+        "name": row.name,
+        "note": row.note,
+        "created_0": created[0],
+        "created_1": created[1],
+        "modified_0": modified[0],
+        "modified_1": modified[1],
+        **fields,
+    }
+
+
+def test_waffles_change_form_is_recorded_once(commit: Commit, admin_client: Client) -> None:
+    row = switch()
+
+    with commit():
+        response = admin_client.post(
+            f"/admin/waffle/switch/{row.pk}/change/",
+            switch_form(row, active="on", note="Disk swap"),
+        )
+
+    assert response.status_code == 302
+    assert switch().active is True
+    assert changes() == [("waffle-admin", "admin", SWITCH, "off", "on", "Disk swap")]
+
+
+def test_waffles_change_form_without_a_change_records_nothing(
+    commit: Commit, admin_client: Client
+) -> None:
+    row = switch()
+
+    with commit():
+        response = admin_client.post(
+            f"/admin/waffle/switch/{row.pk}/change/", switch_form(row, note="only a note")
+        )
+
+    assert response.status_code == 302
+    assert switch().note == "only a note"
+    assert changes() == []
+
+
+def test_waffles_changelist_action_is_recorded(commit: Commit, admin_client: Client) -> None:
+    with commit():
+        response = admin_client.post(
+            "/admin/waffle/switch/",
+            {"action": "enable_switches", "_selected_action": [switch().pk]},
+        )
+
+    assert response.status_code == 302
+    assert switch().active is True
+    assert changes() == [("waffle-admin", "admin", SWITCH, "off", "on", "")]
+
+
+def test_waffles_flag_form_is_recorded(commit: Commit, admin_client: Client) -> None:
+    flag = targeted_flag()
+    group = baker.make(Group, name="ops")
+    created, modified = split(flag.created), split(flag.modified)
+
+    with commit():
+        response = admin_client.post(
+            f"/admin/waffle/flag/{flag.pk}/change/",
+            {
+                "name": flag.name,
+                "everyone": "unknown",
+                "percent": "",
+                "staff": "on",
+                "languages": "",
+                "note": "",
+                "groups": [str(group.pk)],
+                "users": "",
+                "created_0": created[0],
+                "created_1": created[1],
+                "modified_0": modified[0],
+                "modified_1": modified[1],
+            },
+        )
+
+    assert response.status_code == 302
+    assert changes() == [
+        ("waffle-admin", "admin", "flag maintenance_mode", "nobody", "staff", ""),
+        ("waffle-admin", "admin", "flag maintenance_mode groups", "", "added: ops", ""),
+    ]
+
+
+@pytest.fixture
+def waffle_argv(monkeypatch: pytest.MonkeyPatch) -> Callable[..., None]:
+    def set_argv(*args: str) -> None:
+        monkeypatch.setattr(sys, "argv", ["manage.py", *args])
+
+    return set_argv
+
+
+def test_waffles_switch_command_is_recorded(
+    commit: Commit, waffle_argv: Callable[..., None]
+) -> None:
+    waffle_argv("waffle_switch", "maintenance_mode", "on")
+
+    with commit():
+        call_command("waffle_switch", "maintenance_mode", "on")
+
+    assert switch().active is True
+    assert changes() == [("waffle-command", OS_USER, SWITCH, "off", "on", "")]
+
+
+def test_waffles_flag_command_is_recorded(commit: Commit, waffle_argv: Callable[..., None]) -> None:
+    waffle_argv("waffle_flag", "maintenance_mode", "--everyone")
+
+    with commit():
+        call_command("waffle_flag", "maintenance_mode", "--everyone", stdout=StringIO())
+
+    assert changes() == [
+        ("waffle-command", OS_USER, "flag maintenance_mode", "nobody", "everyone", "")
+    ]
+
+
+def test_waffles_delete_command_is_recorded(
+    commit: Commit, waffle_argv: Callable[..., None]
+) -> None:
+    set_switch(True, "Maintenance")
+    waffle_argv("waffle_delete", "--switches", "maintenance_mode")
+
+    with commit():
+        call_command("waffle_delete", "--switches", "maintenance_mode", stdout=StringIO())
+
+    assert not Switch.objects.filter(name="maintenance_mode").exists()
+    assert changes() == [("waffle-command", OS_USER, SWITCH, "on", "missing", "")]
+
+
+def test_any_other_save_is_other(commit: Commit) -> None:
+    with commit():
+        set_switch(True, "Shown to visitors")
+    with commit():
+        set_switch(False, "Shown to visitors")
+
+    assert changes() == [
+        # Waffle's note is the reason while the switch is on.
+        ("other", OS_USER, SWITCH, "off", "on", "Shown to visitors"),
+        ("other", OS_USER, SWITCH, "on", "off", ""),
+    ]
+
+
+def test_a_new_switch_was_missing(commit: Commit) -> None:
+    switch().delete()
+
+    with commit():
+        Switch.objects.create(name="maintenance_mode", active=True)
+
+    assert changes() == [("other", OS_USER, SWITCH, "missing", "on", "")]
+
+
+def test_the_outermost_channel_wins(commit: Commit) -> None:
+    user = baker.make(User, username="bob")
+
+    with (
+        commit(),
+        changing(Channel.COMMAND, reason="outer"),
+        changing(Channel.API, user=user, reason="inner"),
+    ):
+        set_switch(True)
+
+    assert changes() == [("command", OS_USER, SWITCH, "off", "on", "outer")]
+
+
+def test_a_save_that_changes_nothing_records_nothing(commit: Commit) -> None:
+    with commit():
+        set_switch(False, "a note while off")
+        flag = targeted_flag()
+        flag.note = "a note"
+        flag.rollout = True
+        flag.save()
+
+    assert changes() == []
+
+
+# Flags ----------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("fields", "new"),
+    [
+        ({"everyone": True}, "everyone"),
+        ({"everyone": None, "staff": True}, "staff"),
+        (
+            {"everyone": None, "superusers": True, "authenticated": True, "testing": True},
+            "superusers, authenticated, testing",
+        ),
+        ({"everyone": None, "languages": "de,fr"}, "languages de,fr"),
+        ({"everyone": None, "percent": Decimal("12.5")}, "12.5%"),
+        # Everyone "unknown" with nothing else targets nobody, as "No" does.
+        ({"everyone": None}, None),
+    ],
+)
+def test_a_flag_field_change_is_recorded_once(
+    commit: Commit, fields: dict[str, Any], new: str | None
+) -> None:
+    flag = targeted_flag()
+    for name, value in fields.items():
+        setattr(flag, name, value)
+
+    with commit():
+        flag.save()
+
+    expected = (
+        [] if new is None else [("other", OS_USER, "flag maintenance_mode", "nobody", new, "")]
+    )
+    assert changes() == expected
+
+
+def test_the_exempt_flag_is_recorded_too(commit: Commit) -> None:
+    flag: Flag = Flag.objects.get(name="maintenance_mode_exempt")
+    flag.staff = True
+
+    with commit():
+        flag.save()
+    with commit():
+        flag.delete()
+
+    assert changes() == [
+        ("other", OS_USER, "flag maintenance_mode_exempt", "superusers", "superusers, staff", ""),
+        ("other", OS_USER, "flag maintenance_mode_exempt", "superusers, staff", "missing", ""),
+    ]
+
+
+GROUPS = "flag maintenance_mode groups"
+USERS = "flag maintenance_mode users"
+
+
+def test_groups_added_removed_and_cleared_from_the_flag(commit: Commit) -> None:
+    flag = targeted_flag()
+    ops, dev = baker.make(Group, name="ops"), baker.make(Group, name="dev")
+
+    with commit():
+        flag.groups.add(ops, dev)
+    with commit():
+        flag.groups.remove(dev)
+    with commit():
+        flag.groups.clear()
+
+    assert changes() == [
+        ("other", OS_USER, GROUPS, "", "added: dev, ops", ""),
+        ("other", OS_USER, GROUPS, "", "removed: dev", ""),
+        ("other", OS_USER, GROUPS, "", "cleared", ""),
+    ]
+    assert not flag.groups.exists()
+
+
+def test_groups_added_removed_and_cleared_from_the_group(commit: Commit) -> None:
+    flag = targeted_flag()
+    ops = baker.make(Group, name="ops")
+    other = baker.make(Flag, name="beta")
+
+    # waffle's Flag.groups has no related_name: the group's side is flag_set.
+    with commit():
+        ops.flag_set.add(flag, other)
+    with commit():
+        ops.flag_set.remove(flag)
+    flag.groups.add(ops)
+    with commit():
+        ops.flag_set.clear()
+
+    assert changes() == [
+        ("other", OS_USER, GROUPS, "", "added: ops", ""),
+        ("other", OS_USER, GROUPS, "", "removed: ops", ""),
+        ("other", OS_USER, GROUPS, "", "removed: ops", ""),
+    ]
+    assert not ops.flag_set.exists()
+
+
+def test_users_added_and_cleared_from_either_side(commit: Commit) -> None:
+    flag = targeted_flag()
+    carol = baker.make(User, username="carol")
+
+    with commit():
+        flag.users.add(carol)
+    with commit():
+        carol.flag_set.clear()
+    with commit():
+        carol.flag_set.add(flag)
+    with commit():
+        flag.users.clear()
+
+    assert changes() == [
+        ("other", OS_USER, USERS, "", "added: carol", ""),
+        ("other", OS_USER, USERS, "", "removed: carol", ""),
+        ("other", OS_USER, USERS, "", "added: carol", ""),
+        ("other", OS_USER, USERS, "", "cleared", ""),
+    ]
+
+
+def test_adding_a_member_already_there_records_nothing(commit: Commit) -> None:
+    flag = targeted_flag()
+    ops = baker.make(Group, name="ops")
+    flag.groups.add(ops)
+
+    with commit():
+        flag.groups.add(ops)
+        ops.flag_set.add(flag)
+
+    assert changes() == []
+
+
+def test_a_group_without_flags_cleared_records_nothing(commit: Commit) -> None:
+    ops = baker.make(Group, name="ops")
+
+    with commit():
+        ops.flag_set.clear()
+
+    assert changes() == []
+
+
+def test_other_flags_and_switches_are_not_recorded(commit: Commit) -> None:
+    ops = baker.make(Group, name="ops")
+
+    with commit():
+        other_switch = Switch.objects.create(name="new_checkout", active=True)
+        other_switch.active = False
+        other_switch.save()
+        other_switch.delete()
+        beta = Flag.objects.create(name="beta", everyone=True)
+        beta.groups.add(ops)
+        ops.flag_set.remove(beta)
+        beta.users.add(baker.make(User))
+        beta.delete()
+
+    assert changes() == []
+
+
+def test_a_raw_save_is_not_recorded(commit: Commit) -> None:
+    # loaddata saves raw rows: a fixture is not a change of state.
+    data = serializers.serialize("json", [switch(), targeted_flag()])
+    Switch.objects.filter(name="maintenance_mode").update(active=True)
+
+    with commit():
+        for deserialized in serializers.deserialize("json", data):
+            deserialized.save()
+
+    assert switch().active is False
+    assert changes() == []
+
+
+# Windows --------------------------------------------------------------------------------
+
+
+def test_a_window_created_edited_and_deleted(commit: Commit) -> None:
+    start = timezone.now() + HOUR
+    end = start + HOUR
+
+    with commit():
+        window = MaintenanceWindow.objects.create(start=start, end=end, reason="Upgrade")
+    subject = f"window #{window.pk}"
+    with commit():
+        window.end = None
+        window.save()
+    with commit():
+        window.reason = "Only the reason"
+        window.save()
+    with commit():
+        window.delete()
+
+    assert changes() == [
+        ("other", OS_USER, subject, "", f"{start.isoformat()} → {end.isoformat()}", "Upgrade"),
+        (
+            "other",
+            OS_USER,
+            subject,
+            f"{start.isoformat()} → {end.isoformat()}",
+            f"{start.isoformat()} → until off",
+            "Upgrade",
+        ),
+        ("other", OS_USER, subject, f"{start.isoformat()} → until off", "removed", ""),
+    ]
+
+
+def test_a_raw_window_save_is_not_recorded(commit: Commit) -> None:
+    window = MaintenanceWindow.objects.create(start=timezone.now() + HOUR, end=None)
+    data = serializers.serialize("json", [window])
+
+    with commit():
+        for deserialized in serializers.deserialize("json", data):
+            deserialized.save()
+
+    assert changes() == []
+
+
+def test_a_window_starting_at_once_is_recorded_as_created_only(commit: Commit) -> None:
+    with commit(), changing(Channel.DASHBOARD):
+        window = MaintenanceWindow.objects.create(start=None, end=timezone.now() + HOUR)
+
+    ((channel, reason),) = MaintenanceChange.objects.values_list("channel", "reason")
+    assert (channel, reason) == ("dashboard", "")
+    assert window.start_recorded is True
+
+
+def unrecorded(start: datetime | None, end: datetime | None, reason: str) -> MaintenanceWindow:
+    """A window whose start and end no process has recorded yet."""
+    window: MaintenanceWindow = MaintenanceWindow.objects.create(
+        start=start, end=end, reason=reason
+    )
+    MaintenanceWindow.objects.filter(pk=window.pk).update(start_recorded=False)
+    return window
+
+
+def test_windows_starting_and_ending_are_recorded_once_across_processes(
+    commit: Commit,
+) -> None:
+    now = timezone.now()
+    running = unrecorded(now - HOUR, now + HOUR, "Reindexing")
+    over = unrecorded(now - 2 * HOUR, now - HOUR, "Backup")
+    upcoming = unrecorded(now + HOUR, now + 2 * HOUR, "Later")
+    first, second = State(), State()
+
+    with commit():
+        snapshot = first.get(get_config())
+    with commit():
+        second.get(get_config())
+    with commit():
+        first.invalidate()
+        first.get(get_config())
+
+    assert sorted(changes(), key=lambda row: (row[2], row[4])) == [
+        ("schedule", OS_USER, f"window #{running.pk}", "scheduled", "started", "Reindexing"),
+        ("schedule", OS_USER, f"window #{over.pk}", "started", "ended", "Backup"),
+        ("schedule", OS_USER, f"window #{over.pk}", "scheduled", "started", "Backup"),
+    ]
+    assert MaintenanceChange.objects.filter(user__isnull=False).count() == 0
+    assert [
+        (window.start_recorded, window.end_recorded)
+        for window in MaintenanceWindow.objects.order_by("start")
+    ] == [(True, True), (True, False), (False, False)]
+    running_now = snapshot.window_at(now)
+    assert running_now is not None
+    assert running_now.reason == "Reindexing"
+    assert snapshot.next_window(now + 90 * MINUTE) == snapshot.windows[-1]
+    assert snapshot.windows[-1].reason == upcoming.reason
+
+
+def another_process_claims(column: str, first: int, second: int) -> None:
+    """Have "another process" claim the second window as soon as this one claims the
+    first: between this process's read and its write. The trigger lives in the test's
+    transaction and goes with it."""
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"CREATE TRIGGER another_process AFTER UPDATE OF {column} "
+            f"ON maintenance_waffle_maintenancewindow WHEN NEW.id = {first} "
+            f"BEGIN UPDATE maintenance_waffle_maintenancewindow SET {column} = 1 "
+            f"WHERE id = {second}; END"
+        )
+
+
+@pytest.mark.parametrize("column", ["start_recorded", "end_recorded"])
+def test_a_transition_claimed_by_another_process_is_not_recorded_again(
+    commit: Commit, column: str
+) -> None:
+    now = timezone.now()
+    first = unrecorded(now - 3 * HOUR, now - 2 * HOUR, "first")
+    second = unrecorded(now - 2 * HOUR, now - HOUR, "second")
+    if column == "end_recorded":
+        MaintenanceWindow.objects.update(start_recorded=True)
+    another_process_claims(column, first.pk, second.pk)
+
+    with commit():
+        record_transitions(now)
+
+    recorded = sorted((row[4], row[5]) for row in changes())
+    if column == "start_recorded":
+        # The other process records the second start; both ends are still ours.
+        assert recorded == [
+            ("ended", "first"),
+            ("ended", "second"),
+            ("started", "first"),
+        ]
+    else:
+        assert recorded == [("ended", "first")]
+
+
+def test_a_failure_to_record_a_transition_is_logged_not_raised(
+    commit: Commit, caplog: pytest.LogCaptureFixture
+) -> None:
+    now = timezone.now()
+    window = unrecorded(now - HOUR, now + HOUR, "Reindexing")
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "CREATE TRIGGER refuse BEFORE UPDATE ON maintenance_waffle_maintenancewindow "
+            "BEGIN SELECT RAISE(ABORT, 'the database is read-only'); END"
+        )
+
+    with caplog.at_level(logging.WARNING, logger="maintenance_waffle"), commit():
+        snapshot = State().get(get_config())
+
+    assert snapshot.window_at(now) is not None
+    assert "Could not record a maintenance window's transition." in caplog.text
+    assert "the database is read-only" in caplog.text
+    # The caller's transaction is still usable, and the transition is left for later.
+    window.refresh_from_db()
+    assert window.start_recorded is False
+    assert changes() == []
+
+
+# Commit ---------------------------------------------------------------------------------
+
+
+def test_records_are_written_when_the_transaction_commits(
+    django_capture_on_commit_callbacks: Any,
+) -> None:
+    with django_capture_on_commit_callbacks(execute=True) as callbacks:
+        with transaction.atomic():
+            set_switch(True)
+            assert changes() == []
+        # Still inside the test's own transaction.
+        assert changes() == []
+
+    assert callbacks
+    assert changes() == [("other", OS_USER, SWITCH, "off", "on", "")]
+
+
+def test_a_rolled_back_change_is_not_recorded(django_capture_on_commit_callbacks: Any) -> None:
+    def change_then_fail() -> None:
+        with transaction.atomic():
+            set_maintenance_mode(True, reason="never")
+            raise RuntimeError
+
+    with (
+        django_capture_on_commit_callbacks(execute=True) as callbacks,
+        pytest.raises(RuntimeError),
+    ):
+        change_then_fail()
+
+    assert callbacks == []
+    assert changes() == []
+    assert switch().active is False
+
+
+def test_the_signal_is_sent_with_the_change(commit: Commit) -> None:
+    received: list[dict[str, Any]] = []
+
+    def receiver(**kwargs: Any) -> None:
+        received.append(kwargs)
+
+    maintenance_mode_changed.connect(receiver)
+    try:
+        with commit():
+            set_maintenance_mode(True, reason="Upgrade")
+    finally:
+        maintenance_mode_changed.disconnect(receiver)
+
+    (kwargs,) = received
+    assert kwargs["sender"] is MaintenanceChange
+    assert kwargs["change"] == MaintenanceChange.objects.get()
+    assert (kwargs["change"].new, kwargs["change"].reason) == ("on", "Upgrade")
+
+
+def test_record_truncates_long_values(commit: Commit) -> None:
+    with commit():
+        record("s" * 300, "o" * 600, "n" * 600, Context(Channel.OTHER, reason="why"))
+
+    change = MaintenanceChange.objects.get()
+    assert (len(change.subject), len(change.old), len(change.new)) == (200, 500, 500)
+    assert change.reason == "why"
+
+
+# Descriptions ---------------------------------------------------------------------------
+
+
+def test_describe_switch() -> None:
+    assert describe_switch(None) == "off"
+    assert describe_switch(Switch(active=False)) == "off"
+    assert describe_switch(Switch(active=True)) == "on"
+
+
+@pytest.mark.parametrize(
+    ("fields", "description"),
+    [
+        ({"everyone": True, "staff": True}, "everyone"),
+        ({"everyone": False, "staff": True}, "nobody"),
+        ({"everyone": None}, "nobody"),
+        ({"everyone": None, "superusers": True}, "superusers"),
+        ({"everyone": None, "staff": True, "percent": Decimal(5)}, "staff, 5%"),
+        ({"everyone": None, "testing": True, "languages": "de"}, "testing, languages de"),
+    ],
+)
+def test_describe_flag(fields: dict[str, Any], description: str) -> None:
+    flag = Flag(**{"name": "f", "superusers": False, **fields})
+
+    assert describe_flag(flag) == description
+
+
+def test_describe_a_missing_flag() -> None:
+    assert describe_flag(None) == "missing"
+
+
+def test_describe_window() -> None:
+    start = datetime(2099, 1, 1, 8, tzinfo=timezone.get_current_timezone())
+    end = start + HOUR
+
+    assert describe_window(None) == ""
+    assert describe_window(MaintenanceWindow(start=start, end=end)) == (
+        "2099-01-01T08:00:00+00:00 → 2099-01-01T09:00:00+00:00"
+    )
+    assert describe_window(MaintenanceWindow(start=None, end=end)) == (
+        "now → 2099-01-01T09:00:00+00:00"
+    )
+    assert describe_window(MaintenanceWindow(start=start, end=None)) == (
+        "2099-01-01T08:00:00+00:00 → until off"
+    )
