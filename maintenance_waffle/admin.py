@@ -258,6 +258,14 @@ def _waffle_admin(base: Any) -> Any:
         change_form_template = "admin/maintenance_waffle/waffle_change_form.html"
         change_list_template = "admin/maintenance_waffle/waffle_change_list.html"
 
+        def get_actions(self, request: HttpRequest, action_location: Any = None) -> Any:
+            # waffle's override predates Django 6.1's action_location (a deprecation
+            # warning there); do what it does: no bulk delete, which skips its flush.
+            where = {} if action_location is None else {"action_location": action_location}
+            actions = admin.ModelAdmin.get_actions(self, request, **where)
+            actions.pop("delete_selected", None)
+            return actions
+
         def changeform_view(self, request: HttpRequest, *args: Any, **kwargs: Any) -> Any:
             with changing(Channel.WAFFLE_ADMIN, user=request.user):
                 return super().changeform_view(request, *args, **kwargs)

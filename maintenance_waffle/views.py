@@ -18,6 +18,8 @@ from maintenance_waffle.conf import conf
 from maintenance_waffle.core import get_maintenance_mode, set_maintenance_mode
 from maintenance_waffle.models import BypassKey, Channel
 
+__all__ = ["bypass", "maintenance_mode_off", "maintenance_mode_on"]
+
 
 def _next_url(request: HttpRequest) -> str:
     url = request.POST.get("next") or request.GET.get("next") or ""
@@ -66,9 +68,6 @@ def maintenance_mode_on(request: HttpRequest) -> HttpResponse:
 def maintenance_mode_off(request: HttpRequest) -> HttpResponse:
     """Turn maintenance off (superusers only)."""
     return _change(request, False)
-
-
-__all__ = ["bypass", "maintenance_mode_off", "maintenance_mode_on"]
 
 
 @never_cache
