@@ -19,6 +19,7 @@ from maintenance_waffle.admin import _replace_waffle_admins
 from maintenance_waffle.audit import describe_window
 from maintenance_waffle.bypass import create_link, key_of
 from maintenance_waffle.models import BypassKey, Channel, MaintenanceChange, MaintenanceWindow
+from tests.rows import set_switch, switch
 
 pytestmark = pytest.mark.django_db
 
@@ -265,18 +266,6 @@ def act(client: Client, action: str, **fields: Any) -> Any:
 def ask(client: Client, action: str, **fields: Any) -> Any:
     """Post an action to the dashboard without the confirmation."""
     return client.post(DASHBOARD, {"action": action, **fields}, follow=True)
-
-
-def switch() -> Switch:
-    row: Switch = Switch.objects.get(name="maintenance_mode")
-    return row
-
-
-def set_switch(active: bool, note: str = "") -> None:
-    row = switch()
-    row.active = active
-    row.note = note
-    row.save()
 
 
 def local_input(value: datetime) -> str:

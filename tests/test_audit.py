@@ -34,6 +34,7 @@ from maintenance_waffle.conf import get_config
 from maintenance_waffle.core import set_maintenance_mode
 from maintenance_waffle.models import Channel, MaintenanceChange, MaintenanceWindow
 from maintenance_waffle.state import State
+from tests.rows import set_switch, switch, targeted_flag
 
 pytestmark = pytest.mark.django_db
 
@@ -63,23 +64,6 @@ def changes() -> list[Row]:
             "channel", "actor", "subject", "old", "new", "reason"
         )
     )
-
-
-def switch() -> Switch:
-    row: Switch = Switch.objects.get(name="maintenance_mode")
-    return row
-
-
-def targeted_flag() -> Flag:
-    flag: Flag = Flag.objects.get(name="maintenance_mode")
-    return flag
-
-
-def set_switch(active: bool, note: str = "") -> None:
-    row = switch()
-    row.active = active
-    row.note = note
-    row.save()
 
 
 # Channels -------------------------------------------------------------------------------

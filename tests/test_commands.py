@@ -29,6 +29,7 @@ from maintenance_waffle.core import get_maintenance_mode
 from maintenance_waffle.models import BypassKey, Channel, MaintenanceChange, MaintenanceWindow
 from tests import process_settings
 from tests import settings as test_settings
+from tests.rows import set_switch, switch, targeted_flag
 
 pytestmark = pytest.mark.django_db
 
@@ -62,23 +63,6 @@ def run(*args: str, **options: Any) -> str:
     stdout = StringIO()
     call_command("maintenance_mode", *args, stdout=stdout, **options)
     return stdout.getvalue()
-
-
-def switch() -> Switch:
-    row: Switch = Switch.objects.get(name="maintenance_mode")
-    return row
-
-
-def set_switch(active: bool, note: str = "") -> None:
-    row = switch()
-    row.active = active
-    row.note = note
-    row.save()
-
-
-def targeted_flag() -> Flag:
-    flag: Flag = Flag.objects.get(name="maintenance_mode")
-    return flag
 
 
 # States --------------------------------------------------------------------------------

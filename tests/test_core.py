@@ -22,13 +22,9 @@ from maintenance_waffle.core import (
     set_maintenance_mode,
 )
 from maintenance_waffle.models import MaintenanceWindow
+from tests.rows import switch
 
 pytestmark = pytest.mark.django_db
-
-
-def switch() -> Switch:
-    found: Switch = Switch.objects.get(name="maintenance_mode")
-    return found
 
 
 def test_set_and_get() -> None:

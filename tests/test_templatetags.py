@@ -8,10 +8,11 @@ import pytest
 from django.template import Context, Template
 from django.test import Client
 from django.utils import timezone
-from waffle.models import Flag, Switch
+from waffle.models import Flag
 
 from maintenance_waffle.models import MaintenanceWindow
 from maintenance_waffle.templatetags.maintenance_waffle import maintenance_banner
+from tests.rows import set_switch
 
 pytestmark = pytest.mark.django_db
 
@@ -21,12 +22,6 @@ LINK = (
     f'<a href="{DASHBOARD}" style="color: inherit; text-decoration: underline;">'
     "Open the maintenance dashboard</a>"
 )
-
-
-def set_switch(active: bool) -> None:
-    row = Switch.objects.get(name="maintenance_mode")
-    row.active = active
-    row.save()
 
 
 def banner(client: Client, path: str = "/admin/") -> str:

@@ -6,27 +6,16 @@ from django.contrib.auth.models import User
 from django.test import Client
 from django.urls import resolve, reverse
 from model_bakery import baker
-from waffle.models import Flag, Switch
+from waffle.models import Flag
 
 from maintenance_waffle import views
 from maintenance_waffle.core import get_maintenance_mode
+from tests.rows import set_switch, switch
 
 pytestmark = pytest.mark.django_db
 
 ON = "maintenance_mode_on"
 OFF = "maintenance_mode_off"
-
-
-def switch() -> Switch:
-    row: Switch = Switch.objects.get(name="maintenance_mode")
-    return row
-
-
-def set_switch(active: bool, note: str = "") -> None:
-    row = switch()
-    row.active = active
-    row.note = note
-    row.save()
 
 
 def state() -> tuple[bool, bool, str]:
