@@ -25,7 +25,7 @@ from waffle.utils import get_setting
 from maintenance_waffle.bypass import COOKIE_NAME as BYPASS_COOKIE
 from maintenance_waffle.bypass import cookie_lets_through
 from maintenance_waffle.conf import Config
-from maintenance_waffle.state import FlagRule, Snapshot, current_time
+from maintenance_waffle.state import FlagRule, Snapshot, Window, current_time
 from maintenance_waffle.utils import get_client_ip_address
 
 _REQUEST_USER: Any = object()  # flag_is_active's default: request.user
@@ -50,9 +50,15 @@ def site_wide(snapshot: Snapshot, config: Config, now: datetime | None = None) -
     or a window covering ``now``."""
     if config.override is not None:
         return config.override
-    if snapshot.switch:
-        return True
-    return bool(snapshot.windows) and snapshot.window_at(now or current_time()) is not None
+    return snapshot.switch or site_window(snapshot, config, now) is not None
+
+
+def site_window(snapshot: Snapshot, config: Config, now: datetime | None = None) -> Window | None:
+    """The window that puts the whole site in maintenance at ``now``: one covering it,
+    unless the ``MAINTENANCE_MODE`` setting or the switch decides instead."""
+    if config.override is not None or snapshot.switch or not snapshot.windows:
+        return None
+    return snapshot.window_at(now or current_time())
 
 
 def visitor(request: HttpRequest, config: Config) -> Any:

@@ -22,6 +22,7 @@ from django.utils.http import http_date
 from django.utils.translation import get_language, gettext, gettext_lazy
 
 from maintenance_waffle.conf import Config
+from maintenance_waffle.decision import site_window
 from maintenance_waffle.state import Snapshot, current_time
 
 logger = logging.getLogger("maintenance_waffle")
@@ -185,15 +186,14 @@ def build(request: HttpRequest, snapshot: Snapshot, config: Config) -> HttpRespo
     reason = snapshot.reason
     retry_after = config.retry_after
     ends_at = None
-    if snapshot.windows and not snapshot.switch and config.override is None:
-        now = current_time()
-        window = snapshot.window_at(now)
-        if window is not None:
-            reason = reason or window.reason
-            ends_at = window.end
-            if retry_after and ends_at is not None:
-                # The seconds left until the window's end (RFC 9110, 10.2.3).
-                retry_after = str(max(1, math.ceil((ends_at - now).total_seconds())))
+    window = site_window(snapshot, config)
+    if window is not None:
+        reason = reason or window.reason
+        ends_at = window.end
+        if retry_after and ends_at is not None:
+            # The seconds left until the window's end (RFC 9110, 10.2.3).
+            left = (ends_at - current_time()).total_seconds()
+            retry_after = str(max(1, math.ceil(left)))
     context = _context(request, config)
     head = request.method == "HEAD"
 
