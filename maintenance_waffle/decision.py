@@ -91,6 +91,10 @@ def decide(request: HttpRequest, snapshot: Snapshot, config: Config) -> Decision
 
 
 def _logs_out(user: Any, config: Config) -> bool:
+    if not (
+        config.logout_authenticated_user or config.logout_staff_user or config.logout_superuser
+    ):
+        return False  # the default: nobody is logged out, so the user need not be loaded
     if user is None or not user.is_authenticated:
         return False
     # getattr: custom user models need not have these fields.
