@@ -24,7 +24,7 @@ from maintenance_waffle.models import (
     MaintenanceChange,
     MaintenanceWindow,
 )
-from maintenance_waffle.state import Window, _stored, aware, current_time, state
+from maintenance_waffle.state import Window, _stored, aware, current_time
 from maintenance_waffle.utils import parse_aware_datetime
 
 
@@ -221,7 +221,6 @@ class MaintenanceAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
         else:  # revoke
             count = bypass.revoke_all(Channel.DASHBOARD, request.user)
             messages.success(request, _("%(count)d bypass link(s) revoked.") % {"count": count})
-        state.invalidate()
 
 
 def _settings_exemptions() -> list[str]:

@@ -445,9 +445,9 @@ def _changed(**kwargs: Any) -> None:
 
 
 def connect() -> None:
-    """Invalidate the snapshot whenever waffle data saved in this process changes."""
+    """Invalidate the snapshot whenever data it holds is saved in this process."""
     flag_model = get_waffle_flag_model()
-    senders: list[Any] = [get_waffle_switch_model(), flag_model, MaintenanceWindow]
+    senders: list[Any] = [get_waffle_switch_model(), flag_model, MaintenanceWindow, BypassKey]
     for sender in senders:
         post_save.connect(_changed, sender=sender, dispatch_uid=f"maintenance_waffle.{sender}")
         post_delete.connect(_changed, sender=sender, dispatch_uid=f"maintenance_waffle.{sender}")
