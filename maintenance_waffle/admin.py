@@ -3,7 +3,7 @@ from __future__ import annotations
 from typing import Any
 
 from django.contrib import admin, messages
-from django.core.exceptions import PermissionDenied
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.db.models import Q
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.template.response import TemplateResponse
@@ -24,7 +24,7 @@ from maintenance_waffle.models import (
     MaintenanceChange,
     MaintenanceWindow,
 )
-from maintenance_waffle.state import Window, _stored, aware, current_time
+from maintenance_waffle.state import Window, aware, current_time, for_database
 from maintenance_waffle.utils import parse_aware_datetime
 
 
@@ -187,13 +187,16 @@ class MaintenanceAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
         elif action == "schedule":
             start = parse_aware_datetime(post.get("start") or None)
             end = parse_aware_datetime(post.get("end") or None)
-            if start is None and end is None:
-                raise ValueError(_("Give a start, an end, or both."))
+            window = MaintenanceWindow(
+                start=for_database(start), end=for_database(end), reason=reason
+            )
             if end is not None and end <= current_time():
                 raise ValueError(_("The end must be in the future."))
-            if start is not None and end is not None and start >= end:
-                raise ValueError(_("The end must come after the start."))
-            MaintenanceWindow.objects.create(start=_stored(start), end=_stored(end), reason=reason)
+            try:
+                window.clean()  # a start or an end, the start before the end
+            except ValidationError as error:
+                raise ValueError(error.messages[0]) from error
+            window.save()
             messages.success(request, _("The window is scheduled."))
         elif action == "end_window":
             window = MaintenanceWindow.objects.filter(pk=post.get("window") or 0).first()

@@ -161,7 +161,7 @@ def aware(value: datetime | None) -> datetime | None:
     return value
 
 
-def _stored(value: datetime | None) -> datetime | None:
+def for_database(value: datetime | None) -> datetime | None:
     """A datetime as the database expects it (naive local time with ``USE_TZ = False``)."""
     if value is not None and not settings.USE_TZ:
         return timezone.make_naive(value)
@@ -237,7 +237,7 @@ def load(config: Config) -> Snapshot:
         user_model = get_user_model()
         if groups and groups_through(user_model):
             members = _pairs(user_model, "groups", "right", {group for _, group in groups}, using)
-        now = _stored(current_time())
+        now = for_database(current_time())
         windows = tuple(
             Window(aware(start), aware(end), reason, start_recorded, end_recorded)
             for start, end, reason, start_recorded, end_recorded in MaintenanceWindow.objects.using(
@@ -409,7 +409,9 @@ def write_site_state(
             MaintenanceWindow.objects.all().delete()
             for window in windows:
                 MaintenanceWindow.objects.create(
-                    start=_stored(window.start), end=_stored(window.end), reason=window.reason
+                    start=for_database(window.start),
+                    end=for_database(window.end),
+                    reason=window.reason,
                 )
         switch = switch_model._default_manager.filter(name=config.switch_name).first()
         if switch is None:
@@ -471,6 +473,6 @@ def _record_transitions(snapshot: Snapshot) -> None:
         from maintenance_waffle.audit import record_transitions
 
         try:
-            record_transitions(_stored(now))
+            record_transitions(for_database(now))
         except Exception:
             logger.warning("Could not record a maintenance window's transition.", exc_info=True)
