@@ -5,9 +5,9 @@ from __future__ import annotations
 from datetime import datetime
 
 from django.http import HttpRequest
-from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 
+from maintenance_waffle.state import aware
 from maintenance_waffle.state import current_time as get_now_datetime
 
 __all__ = ["get_client_ip_address", "get_now_datetime", "parse_aware_datetime"]
@@ -34,6 +34,4 @@ def parse_aware_datetime(value: datetime | str | None) -> datetime | None:
         value = parsed
     elif not isinstance(value, datetime):
         raise TypeError(f"Datetime value type is not datetime | str | None: {type(value)}")
-    if timezone.is_naive(value):
-        value = timezone.make_aware(value)
-    return value
+    return aware(value)
