@@ -282,25 +282,16 @@ def record_transitions(now: Any) -> None:
 
 
 def _claim_transitions(now: Any) -> None:
-    started = MaintenanceWindow.objects.filter(start_recorded=False, start__lte=now)
-    for window in started:
-        if MaintenanceWindow.objects.filter(pk=window.pk, start_recorded=False).update(
-            start_recorded=True
-        ):
-            record(
-                f"window #{window.pk}",
-                "scheduled",
-                "started",
-                Context(Channel.SCHEDULE, reason=window.reason),
+    for edge, old, new in (("start", "scheduled", "started"), ("end", "started", "ended")):
+        unrecorded = {f"{edge}_recorded": False}
+        for window in MaintenanceWindow.objects.filter(**unrecorded, **{f"{edge}__lte": now}):
+            claimed = MaintenanceWindow.objects.filter(pk=window.pk, **unrecorded).update(
+                **{f"{edge}_recorded": True}
             )
-    ended = MaintenanceWindow.objects.filter(end_recorded=False, end__lte=now)
-    for window in ended:
-        if MaintenanceWindow.objects.filter(pk=window.pk, end_recorded=False).update(
-            end_recorded=True
-        ):
-            record(
-                f"window #{window.pk}",
-                "started",
-                "ended",
-                Context(Channel.SCHEDULE, reason=window.reason),
-            )
+            if claimed:
+                record(
+                    f"window #{window.pk}",
+                    old,
+                    new,
+                    Context(Channel.SCHEDULE, reason=window.reason),
+                )
