@@ -14,16 +14,15 @@ import contextlib
 import os
 from collections.abc import Iterator
 from pathlib import Path
-from typing import TYPE_CHECKING, NoReturn
+from typing import TYPE_CHECKING
 
-import pytest
-
-from tests.stack.services import REQUIRE_SERVICES
+from tests.stack.services import unavailable
 
 if TYPE_CHECKING:
     from playwright.sync_api import Browser
 
 CHROMIUM = "MAINTENANCE_WAFFLE_CHROMIUM"
+NEEDS = "browser tests need Chromium and Playwright"
 
 CHROMIUM_ARGS = [
     "--no-sandbox",
@@ -35,22 +34,16 @@ CHROMIUM_ARGS = [
 ]
 
 
-def unavailable(reason: str) -> NoReturn:
-    if os.environ.get(REQUIRE_SERVICES) == "1":
-        pytest.fail(f"{reason}, and {REQUIRE_SERVICES}=1", pytrace=False)
-    pytest.skip(f"browser tests need Chromium and Playwright: {reason}")
-
-
 @contextlib.contextmanager
 def launched_chromium() -> Iterator[Browser]:
     """Chromium, driven through Playwright's sync API; closed on exit."""
     path = Path(os.environ.get(CHROMIUM, "/usr/bin/chromium"))
     if not os.access(path, os.X_OK):
-        unavailable(f"no Chromium at {path} (apt-get install chromium)")
+        unavailable(NEEDS, f"no Chromium at {path} (apt-get install chromium)")
     try:
         from playwright.sync_api import sync_playwright
     except ImportError:
-        unavailable('the playwright package is not installed (pip install -e ".[test]")')
+        unavailable(NEEDS, 'the playwright package is not installed (pip install -e ".[test]")')
     with sync_playwright() as playwright:
         browser = playwright.chromium.launch(executable_path=str(path), args=CHROMIUM_ARGS)
         yield browser

@@ -10,24 +10,24 @@ nowhere else is looked at).
 from __future__ import annotations
 
 import json
-import os
 import tempfile
 from collections.abc import Iterator
 from pathlib import Path
-from typing import Any, NoReturn
+from typing import Any
 
 import pytest
 
 from tests.stack.figures import FIGURES
-from tests.stack.services import REQUIRE_SERVICES, Browser, Gunicorn, Missing, Stack, find_tools
+from tests.stack.services import (
+    Browser,
+    Gunicorn,
+    Missing,
+    Stack,
+    find_tools,
+    unavailable,
+)
 
 RESULTS = Path(__file__).resolve().parent / "results"
-
-
-def unavailable(reason: str) -> NoReturn:
-    if os.environ.get(REQUIRE_SERVICES) == "1":
-        pytest.fail(f"{reason}, and {REQUIRE_SERVICES}=1", pytrace=False)
-    pytest.skip(f"stack tests need real services: {reason}")
 
 
 @pytest.fixture(scope="session")
@@ -39,7 +39,7 @@ def stack() -> Iterator[Stack]:
     else:
         reason = ""
     if reason:
-        unavailable(reason)
+        unavailable("stack tests need real services", reason)
     # Not pytest's tmp_path: its parents are closed to the postgres account, and the
     # server's socket path must stay short.
     directory = Path(tempfile.mkdtemp(prefix="mw-stack-"))

@@ -24,7 +24,9 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from http.cookies import SimpleCookie
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import Any, NoReturn, TypeVar
+
+import pytest
 
 ROOT = Path(__file__).resolve().parents[2]
 MANAGE = ROOT / "sample_site" / "manage.py"
@@ -36,6 +38,13 @@ REQUIRE_SERVICES = "MAINTENANCE_WAFFLE_REQUIRE_SERVICES"
 PG_BIN = "MAINTENANCE_WAFFLE_PG_BIN"
 
 T = TypeVar("T")
+
+
+def unavailable(tests: str, reason: str) -> NoReturn:
+    """Skip ``tests`` for ``reason``, or fail when REQUIRE_SERVICES is 1."""
+    if os.environ.get(REQUIRE_SERVICES) == "1":
+        pytest.fail(f"{reason}, and {REQUIRE_SERVICES}=1", pytrace=False)
+    pytest.skip(f"{tests}: {reason}")
 
 
 class Missing(Exception):
@@ -226,6 +235,20 @@ class Postgres:
 # Redis -----------------------------------------------------------------------------------
 
 
+def stop_session(process: subprocess.Popen[bytes] | None) -> None:
+    """Stop a process started with ``start_new_session=True``: SIGTERM, then SIGKILL to
+    its whole session (the process and its children, nothing else) after 10 s."""
+    if process is None or process.poll() is not None:
+        return
+    process.terminate()
+    try:
+        process.wait(timeout=10)
+    except subprocess.TimeoutExpired:
+        with contextlib.suppress(ProcessLookupError):
+            os.killpg(process.pid, signal.SIGKILL)
+        process.wait(timeout=10)
+
+
 class Redis:
     """A redis-server of our own, without persistence, on a free port."""
 
@@ -275,13 +298,7 @@ class Redis:
             return None
 
     def stop(self) -> None:
-        if self.process is not None and self.process.poll() is None:
-            self.process.terminate()  # SIGTERM: redis-server shuts down cleanly
-            try:
-                self.process.wait(timeout=10)
-            except subprocess.TimeoutExpired:
-                self.process.kill()
-                self.process.wait(timeout=10)
+        stop_session(self.process)  # SIGTERM: redis-server shuts down cleanly
         self.process = None
 
 
@@ -357,18 +374,7 @@ class Gunicorn:
         return process_children(self.process.pid)
 
     def stop(self) -> None:
-        process = self.process
-        if process is None:
-            return
-        if process.poll() is None:
-            process.terminate()  # the master stops its workers
-            try:
-                process.wait(timeout=10)
-            except subprocess.TimeoutExpired:
-                # The session we started it in: the master and its workers, nothing else.
-                with contextlib.suppress(ProcessLookupError):
-                    os.killpg(process.pid, signal.SIGKILL)
-                process.wait(timeout=10)
+        stop_session(self.process)  # SIGTERM: the master stops its workers
         self.process = None
 
 
