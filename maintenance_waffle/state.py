@@ -298,7 +298,7 @@ class State:
         self._next_check = float("-inf")
         self._generation = 0
 
-    def peek(self, config: Config) -> Snapshot | None:
+    def peek(self) -> Snapshot | None:
         """The current snapshot, or None when it must be refreshed first (no I/O)."""
         if time.monotonic() < self._next_check:
             return self._snapshot

@@ -186,7 +186,7 @@ def test_get_keeps_the_snapshot_within_the_interval(fresh: State) -> None:
     Switch.objects.filter(name="maintenance_mode").update(active=True)
 
     assert not fresh.get(config).switch
-    assert fresh.peek(config) is not None
+    assert fresh.peek() is not None
 
 
 @override_settings(MAINTENANCE_WAFFLE_REFRESH_INTERVAL=0)
@@ -195,7 +195,7 @@ def test_get_rereads_once_the_interval_has_passed(fresh: State) -> None:
     assert not fresh.get(config).switch
     Switch.objects.filter(name="maintenance_mode").update(active=True)
 
-    assert fresh.peek(config) is None
+    assert fresh.peek() is None
     assert fresh.get(config).switch
 
 
@@ -206,7 +206,7 @@ def test_a_save_in_this_process_is_seen_at_once() -> None:
     Switch.objects.filter(name="maintenance_mode").update(active=True)
     Switch.objects.get(name="maintenance_mode").save()
 
-    assert state.peek(config) is None
+    assert state.peek() is None
     assert state.get(config).switch
 
 
@@ -235,7 +235,7 @@ def test_an_invalidation_during_a_load_forces_another_load(
     monkeypatch.setattr("maintenance_waffle.state.load", load_racing_a_change)
 
     assert fresh.get(config).switch
-    assert fresh.peek(config) is None
+    assert fresh.peek() is None
 
 
 def test_a_busy_refresh_serves_the_current_snapshot(fresh: State) -> None:
@@ -339,10 +339,10 @@ def test_reads_from_the_write_database_when_waffle_is_told_to() -> None:
 def test_settings_changes_invalidate() -> None:
     config = get_config()
     state.get(config)
-    assert state.peek(config) is not None
+    assert state.peek() is not None
 
     with override_settings(MAINTENANCE_WAFFLE_SWITCH="other"):
-        assert state.peek(get_config()) is None
+        assert state.peek() is None
         assert load(get_config()).switch is False
 
 
@@ -437,12 +437,12 @@ def test_a_window_saved_or_deleted_in_this_process_is_seen_at_once() -> None:
 
     window = MaintenanceWindow.objects.create(start=None, end=timezone.now() + HOUR)
 
-    assert state.peek(config) is None
+    assert state.peek() is None
     assert len(state.get(config).windows) == 1
 
     window.delete()
 
-    assert state.peek(config) is None
+    assert state.peek() is None
     assert state.get(config).windows == ()
 
 
