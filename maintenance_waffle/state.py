@@ -293,6 +293,10 @@ class State:
 
     def __init__(self) -> None:
         self._lock = threading.Lock()
+        self.reset()
+
+    def reset(self) -> None:
+        """Forget the snapshot: the next request reads the state afresh."""
         self._snapshot: Snapshot | None = None
         self._loaded_at: float | None = None  # monotonic time of the last good load
         self._next_check = float("-inf")

@@ -16,9 +16,9 @@ def _fresh_state() -> Iterator[None]:
     # Waffle's cache survives between tests (Django does not clear it), and so would
     # this process's snapshot.
     cache.clear()
-    state.__init__()  # type: ignore[misc]
+    state.reset()
     yield
-    state.__init__()  # type: ignore[misc]
+    state.reset()
 
 
 class SyncedAsyncClient:
