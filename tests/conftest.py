@@ -1,6 +1,7 @@
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
+from contextlib import AbstractContextManager
 from typing import Any
 
 import pytest
@@ -40,3 +41,16 @@ def http(request: pytest.FixtureRequest, client: Client, async_client: AsyncClie
     if request.param == "wsgi":
         return client
     return SyncedAsyncClient(async_client)
+
+
+Commit = Callable[[], AbstractContextManager[Any]]
+
+
+@pytest.fixture
+def commit(django_capture_on_commit_callbacks: Any) -> Commit:
+    """Run the on-commit callbacks registered inside the block, as a commit would."""
+
+    def block() -> AbstractContextManager[Any]:
+        return django_capture_on_commit_callbacks(execute=True)  # type: ignore[no-any-return]
+
+    return block

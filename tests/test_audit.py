@@ -4,11 +4,10 @@ import getpass
 import logging
 import sys
 from collections.abc import Callable
-from contextlib import AbstractContextManager
 from datetime import datetime, timedelta
 from decimal import Decimal
 from io import StringIO
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import pytest
 from django.contrib.auth.models import AnonymousUser, Group, User
@@ -36,6 +35,9 @@ from maintenance_waffle.models import Channel, MaintenanceChange, MaintenanceWin
 from maintenance_waffle.state import State
 from tests.rows import set_switch, switch, targeted_flag
 
+if TYPE_CHECKING:
+    from tests.conftest import Commit
+
 pytestmark = pytest.mark.django_db
 
 HOUR = timedelta(hours=1)
@@ -43,18 +45,7 @@ MINUTE = timedelta(minutes=1)
 SWITCH = "switch maintenance_mode"
 OS_USER = getpass.getuser()
 
-Commit = Callable[[], AbstractContextManager[Any]]
 Row = tuple[str, str, str, str, str, str]
-
-
-@pytest.fixture
-def commit(django_capture_on_commit_callbacks: Any) -> Commit:
-    """Run the on-commit callbacks registered inside the block, as a commit would."""
-
-    def block() -> AbstractContextManager[Any]:
-        return django_capture_on_commit_callbacks(execute=True)  # type: ignore[no-any-return]
-
-    return block
 
 
 def changes() -> list[Row]:
@@ -660,10 +651,8 @@ def test_a_failure_to_record_a_transition_is_logged_not_raised(
 # Commit ---------------------------------------------------------------------------------
 
 
-def test_records_are_written_when_the_transaction_commits(
-    django_capture_on_commit_callbacks: Any,
-) -> None:
-    with django_capture_on_commit_callbacks(execute=True) as callbacks:
+def test_records_are_written_when_the_transaction_commits(commit: Commit) -> None:
+    with commit() as callbacks:
         with transaction.atomic():
             set_switch(True)
             assert changes() == []
@@ -674,14 +663,14 @@ def test_records_are_written_when_the_transaction_commits(
     assert changes() == [("other", OS_USER, SWITCH, "off", "on", "")]
 
 
-def test_a_rolled_back_change_is_not_recorded(django_capture_on_commit_callbacks: Any) -> None:
+def test_a_rolled_back_change_is_not_recorded(commit: Commit) -> None:
     def change_then_fail() -> None:
         with transaction.atomic():
             set_maintenance_mode(True, reason="never")
             raise RuntimeError
 
     with (
-        django_capture_on_commit_callbacks(execute=True) as callbacks,
+        commit() as callbacks,
         pytest.raises(RuntimeError),
     ):
         change_then_fail()

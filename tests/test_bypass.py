@@ -1,9 +1,8 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from contextlib import AbstractContextManager
 from datetime import datetime, timedelta
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import pytest
 from django.contrib.auth.models import User
@@ -25,6 +24,9 @@ from maintenance_waffle.bypass import (
 )
 from maintenance_waffle.models import BypassKey, Channel, MaintenanceChange
 from maintenance_waffle.state import Snapshot, state
+
+if TYPE_CHECKING:
+    from tests.conftest import Commit
 
 pytestmark = pytest.mark.django_db
 
@@ -86,16 +88,8 @@ def test_parse_ttl_refuses_durations_out_of_bounds(value: str) -> None:
 # create_link, key_of, revoke_all ------------------------------------------------------------
 
 
-@pytest.fixture
-def commit(django_capture_on_commit_callbacks: Any) -> Callable[[], AbstractContextManager[Any]]:
-    def block() -> AbstractContextManager[Any]:
-        return django_capture_on_commit_callbacks(execute=True)  # type: ignore[no-any-return]
-
-    return block
-
-
 def test_create_link_stores_a_key_and_records_it(
-    commit: Callable[[], AbstractContextManager[Any]],
+    commit: Commit,
 ) -> None:
     user = baker.make(User, username="alice")
     before = timezone.now()
@@ -155,7 +149,7 @@ def test_key_of_refuses_payloads_other_than_an_int(payload: Any) -> None:
 
 
 def test_revoke_all_revokes_the_keys_in_force_and_records_it(
-    commit: Callable[[], AbstractContextManager[Any]],
+    commit: Commit,
 ) -> None:
     user = baker.make(User, username="bob")
     create_link(HOUR, Channel.API)
@@ -183,7 +177,7 @@ def test_revoke_all_revokes_the_keys_in_force_and_records_it(
 
 
 def test_revoke_all_with_nothing_in_force_records_nothing(
-    commit: Callable[[], AbstractContextManager[Any]],
+    commit: Commit,
 ) -> None:
     with commit():
         count = revoke_all(Channel.COMMAND)

@@ -8,7 +8,7 @@ import traceback
 from collections.abc import Iterator
 from datetime import datetime, timedelta
 from datetime import timezone as dt_timezone
-from typing import Any
+from typing import TYPE_CHECKING
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -37,6 +37,9 @@ from maintenance_waffle.state import (
     state,
     write_site_state,
 )
+
+if TYPE_CHECKING:
+    from tests.conftest import Commit
 
 pytestmark = pytest.mark.django_db
 
@@ -641,10 +644,10 @@ def test_write_then_read_without_time_zone_support() -> None:
     assert read_site_state(config).windows == (window,)
 
 
-def test_saving_flushes_waffles_cache(django_capture_on_commit_callbacks: Any) -> None:
+def test_saving_flushes_waffles_cache(commit: Commit) -> None:
     assert waffle.switch_is_active("maintenance_mode") is False  # cached as off
 
-    with django_capture_on_commit_callbacks(execute=True):
+    with commit():
         write_site_state(get_config(), True)
 
     assert waffle.switch_is_active("maintenance_mode") is True
@@ -659,12 +662,9 @@ def test_saving_flushes_waffles_cache(django_capture_on_commit_callbacks: Any) -
     }
 )
 def test_a_cache_outage_after_saving_is_only_a_warning(
-    django_capture_on_commit_callbacks: Any, caplog: pytest.LogCaptureFixture
+    commit: Commit, caplog: pytest.LogCaptureFixture
 ) -> None:
-    with (
-        caplog.at_level(logging.WARNING, logger="maintenance_waffle"),
-        django_capture_on_commit_callbacks(execute=True),
-    ):
+    with caplog.at_level(logging.WARNING, logger="maintenance_waffle"), commit():
         write_site_state(get_config(), True, "Upgrading")
 
     assert Switch.objects.get(name="maintenance_mode").active
