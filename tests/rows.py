@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+import contextlib
+from collections.abc import Iterator
+
+from django.db import connection
 from waffle.models import Flag, Switch
 
 
@@ -21,3 +25,32 @@ def set_switch(active: bool, note: str = "") -> None:
     row.active = active
     row.note = note
     row.save()
+
+
+@contextlib.contextmanager
+def switch_table_gone() -> Iterator[None]:
+    """The switch table is missing, as when the app is deployed before `migrate`."""
+    with connection.cursor() as cursor:
+        cursor.execute("ALTER TABLE waffle_switch RENAME TO waffle_switch_gone")
+    try:
+        yield
+    finally:
+        with connection.cursor() as cursor:
+            cursor.execute("ALTER TABLE waffle_switch_gone RENAME TO waffle_switch")
+
+
+@contextlib.contextmanager
+def switch_table_read_only() -> Iterator[None]:
+    """Every insert into or update of the switch table fails (SQLite triggers)."""
+    with connection.cursor() as cursor:
+        for event in ("INSERT", "UPDATE"):
+            cursor.execute(
+                f"CREATE TRIGGER read_only_{event.lower()} BEFORE {event} ON waffle_switch "
+                "BEGIN SELECT RAISE(ABORT, 'read-only'); END"
+            )
+    try:
+        yield
+    finally:
+        with connection.cursor() as cursor:
+            for event in ("insert", "update"):
+                cursor.execute(f"DROP TRIGGER read_only_{event}")

@@ -18,7 +18,7 @@ import pytest
 from django.contrib.auth.models import Group, User
 from django.core.management import call_command
 from django.core.management.base import CommandError
-from django.db import connection, transaction
+from django.db import transaction
 from django.test import override_settings
 from django.utils import timezone
 from model_bakery import baker
@@ -29,7 +29,7 @@ from maintenance_waffle.core import get_maintenance_mode
 from maintenance_waffle.models import BypassKey, Channel, MaintenanceChange, MaintenanceWindow
 from tests import process_settings
 from tests import settings as test_settings
-from tests.rows import set_switch, switch, targeted_flag
+from tests.rows import set_switch, switch, switch_table_gone, switch_table_read_only, targeted_flag
 
 pytestmark = pytest.mark.django_db
 
@@ -1007,36 +1007,9 @@ def test_status_json_describes_each_change():
 # Database failures -----------------------------------------------------------------------
 
 
-@contextlib.contextmanager
-def switch_table_renamed():
-    with connection.cursor() as cursor:
-        cursor.execute("ALTER TABLE waffle_switch RENAME TO waffle_switch_away")
-    try:
-        yield
-    finally:
-        with connection.cursor() as cursor:
-            cursor.execute("ALTER TABLE waffle_switch_away RENAME TO waffle_switch")
-
-
-@contextlib.contextmanager
-def switch_table_read_only():
-    with connection.cursor() as cursor:
-        for event in ("INSERT", "UPDATE"):
-            cursor.execute(
-                f"CREATE TRIGGER read_only_{event.lower()} BEFORE {event} ON waffle_switch "
-                "BEGIN SELECT RAISE(ABORT, 'read-only'); END"
-            )
-    try:
-        yield
-    finally:
-        with connection.cursor() as cursor:
-            for event in ("insert", "update"):
-                cursor.execute(f"DROP TRIGGER read_only_{event}")
-
-
 @pytest.mark.parametrize("state", ["on", "off", "status"])
 def test_unreadable_state_is_a_command_error(state):
-    with switch_table_renamed(), pytest.raises(CommandError) as excinfo:
+    with switch_table_gone(), pytest.raises(CommandError) as excinfo:
         run(state)
     assert str(excinfo.value).startswith("Unable to read the maintenance state: ")
     assert "waffle_switch" in str(excinfo.value)

@@ -1,6 +1,5 @@
 from __future__ import annotations
 
-from collections.abc import Iterator
 from datetime import timedelta
 from typing import Any
 
@@ -22,6 +21,7 @@ from maintenance_waffle.decision import bucket
 from maintenance_waffle.middleware import MaintenanceModeMiddleware
 from maintenance_waffle.models import MaintenanceWindow
 from tests.caches import CountingCache
+from tests.rows import switch_table_gone
 
 pytestmark = pytest.mark.django_db
 
@@ -46,17 +46,6 @@ def assert_maintenance(response: Any) -> None:
     assert response.status_code == 503
     assert response["Retry-After"] == "3600"
     assert "no-store" in response["Cache-Control"]
-
-
-@pytest.fixture
-def table_gone() -> Iterator[None]:
-    with connection.cursor() as cursor:
-        cursor.execute("ALTER TABLE waffle_switch RENAME TO waffle_switch_gone")
-    try:
-        yield
-    finally:
-        with connection.cursor() as cursor:
-            cursor.execute("ALTER TABLE waffle_switch_gone RENAME TO waffle_switch")
 
 
 def test_is_sync_and_async_capable() -> None:
@@ -324,15 +313,15 @@ def test_a_change_elsewhere_waits_for_the_refresh(http: Any) -> None:
         assert_maintenance(http.get("/"))
 
 
-@pytest.mark.usefixtures("table_gone")
 def test_a_missing_table_never_becomes_a_500(http: Any) -> None:
-    assert http.get("/").status_code == 200
+    with switch_table_gone():
+        assert http.get("/").status_code == 200
 
 
 @override_settings(MAINTENANCE_MODE_STATE_BACKEND_FALLBACK_VALUE=True)
-@pytest.mark.usefixtures("table_gone")
 def test_failing_closed_answers_503(http: Any) -> None:
-    assert_maintenance(http.get("/"))
+    with switch_table_gone():
+        assert_maintenance(http.get("/"))
 
 
 def test_force_on_views_get_503_without_calling_the_view(http: Any) -> None:

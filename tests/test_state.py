@@ -5,7 +5,6 @@ import sys
 import threading
 import time
 import traceback
-from collections.abc import Iterator
 from datetime import datetime, timedelta
 from datetime import timezone as dt_timezone
 from typing import TYPE_CHECKING
@@ -37,6 +36,7 @@ from maintenance_waffle.state import (
     state,
     write_site_state,
 )
+from tests.rows import switch_table_gone
 
 if TYPE_CHECKING:
     from tests.conftest import Commit
@@ -47,18 +47,6 @@ pytestmark = pytest.mark.django_db
 @pytest.fixture
 def fresh() -> State:
     return State()
-
-
-@pytest.fixture
-def switch_table_gone() -> Iterator[None]:
-    """The switch table is missing, as when the app is deployed before `migrate`."""
-    with connection.cursor() as cursor:
-        cursor.execute("ALTER TABLE waffle_switch RENAME TO waffle_switch_gone")
-    try:
-        yield
-    finally:
-        with connection.cursor() as cursor:
-            cursor.execute("ALTER TABLE waffle_switch_gone RENAME TO waffle_switch")
 
 
 def test_load_reads_the_rows_the_migration_created() -> None:
@@ -276,11 +264,10 @@ def _blocked_in_refresh(thread: threading.Thread) -> bool:
     return any(f.f_code.co_name == "_refresh" for f, _ in traceback.walk_stack(frame))
 
 
-@pytest.mark.usefixtures("switch_table_gone")
 def test_failure_without_a_known_state_uses_the_fallback_value(
     fresh: State, caplog: pytest.LogCaptureFixture
 ) -> None:
-    with caplog.at_level(logging.WARNING, logger="maintenance_waffle"):
+    with switch_table_gone(), caplog.at_level(logging.WARNING, logger="maintenance_waffle"):
         snapshot = fresh.get(get_config())
 
     assert not snapshot.switch
@@ -288,9 +275,9 @@ def test_failure_without_a_known_state_uses_the_fallback_value(
 
 
 @override_settings(MAINTENANCE_MODE_STATE_BACKEND_FALLBACK_VALUE=True)
-@pytest.mark.usefixtures("switch_table_gone")
 def test_failure_can_fail_closed(fresh: State) -> None:
-    snapshot = fresh.get(get_config())
+    with switch_table_gone():
+        snapshot = fresh.get(get_config())
 
     assert (snapshot.switch, snapshot.idle) == (True, False)
 
@@ -303,9 +290,7 @@ def test_failure_keeps_the_last_state_until_max_staleness(
     config = get_config()
     assert fresh.get(config).switch
 
-    with connection.cursor() as cursor:
-        cursor.execute("ALTER TABLE waffle_switch RENAME TO waffle_switch_gone")
-    try:
+    with switch_table_gone():
         with caplog.at_level(logging.WARNING, logger="maintenance_waffle"):
             assert fresh.get(config).switch
         assert "keeping the state read" in caplog.text
@@ -313,19 +298,14 @@ def test_failure_keeps_the_last_state_until_max_staleness(
             # The state read before is now too old to trust.
             fresh._loaded_at = time.monotonic() - 1
             assert not fresh.get(get_config()).switch
-    finally:
-        with connection.cursor() as cursor:
-            cursor.execute("ALTER TABLE waffle_switch_gone RENAME TO waffle_switch")
 
     # The database is back: the state is read again.
     assert fresh.get(get_config()).switch
 
 
-def test_failure_at_most_once_per_interval(
-    fresh: State, caplog: pytest.LogCaptureFixture, switch_table_gone: None
-) -> None:
+def test_failure_at_most_once_per_interval(fresh: State, caplog: pytest.LogCaptureFixture) -> None:
     config = get_config()
-    with caplog.at_level(logging.WARNING, logger="maintenance_waffle"):
+    with switch_table_gone(), caplog.at_level(logging.WARNING, logger="maintenance_waffle"):
         for _ in range(5):
             fresh.get(config)
 
