@@ -1,9 +1,11 @@
-"""The waffle rows maintenance_waffle uses, as the tests read and write them."""
+"""The rows maintenance_waffle reads (waffle's switch and flags, the visitor's session),
+as the tests read and write them."""
 
 from __future__ import annotations
 
 import contextlib
 from collections.abc import Iterator
+from typing import Any
 
 from django.db import connection
 from waffle.models import Flag, Switch
@@ -54,3 +56,8 @@ def switch_table_read_only() -> Iterator[None]:
         with connection.cursor() as cursor:
             for event in ("insert", "update"):
                 cursor.execute(f"DROP TRIGGER read_only_{event}")
+
+
+def logged_in(client: Any) -> bool:
+    """Whether the test client's session holds a logged-in user."""
+    return "_auth_user_id" in client.session

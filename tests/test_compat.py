@@ -81,6 +81,7 @@ from maintenance_waffle.logging import RequireNotMaintenanceMode503
 from maintenance_waffle.management.commands.maintenance_mode import Command
 from maintenance_waffle.models import MaintenanceWindow
 from tests import views as test_views
+from tests.rows import logged_in
 
 pytestmark = pytest.mark.django_db
 
@@ -129,10 +130,6 @@ def make_user(kind: str) -> User:
     }[kind]
     user: User = baker.make(User, **fields)
     return user
-
-
-def logged_in(http: Any) -> bool:
-    return "_auth_user_id" in http.session
 
 
 @pytest.fixture

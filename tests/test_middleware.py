@@ -21,7 +21,7 @@ from maintenance_waffle.decision import bucket
 from maintenance_waffle.middleware import MaintenanceModeMiddleware
 from maintenance_waffle.models import MaintenanceWindow
 from tests.caches import CountingCache
-from tests.rows import switch_table_gone
+from tests.rows import logged_in, switch_table_gone
 
 pytestmark = pytest.mark.django_db
 
@@ -459,10 +459,6 @@ def test_the_setting_false_beats_an_active_window(http: Any) -> None:
 
 
 # Logging users out (MAINTENANCE_MODE_LOGOUT_*) -----------------------------------------
-
-
-def logged_in(http: Any) -> bool:
-    return "_auth_user_id" in http.session
 
 
 def test_logout_authenticated_user(http: Any, settings: Any) -> None:
