@@ -16,9 +16,9 @@ def switch() -> Switch:
     return row
 
 
-def targeted_flag() -> Flag:
-    flag: Flag = Flag.objects.get(name="maintenance_mode")
-    return flag
+def switch_exists() -> bool:
+    exists: bool = Switch.objects.filter(name="maintenance_mode").exists()
+    return exists
 
 
 def set_switch(active: bool, note: str = "") -> None:
@@ -27,6 +27,35 @@ def set_switch(active: bool, note: str = "") -> None:
     row.active = active
     row.note = note
     row.save()
+
+
+def update_switch(**fields: Any) -> None:
+    """Change the switch as another process would: no signal reaches this one."""
+    Switch.objects.filter(name="maintenance_mode").update(**fields)
+
+
+def targeted_flag() -> Flag:
+    flag: Flag = Flag.objects.get(name="maintenance_mode")
+    return flag
+
+
+def exempt_flag() -> Flag:
+    flag: Flag = Flag.objects.get(name="maintenance_mode_exempt")
+    return flag
+
+
+def set_flag(flag: Flag, **fields: Any) -> Flag:
+    """Save ``flag`` with ``fields`` changed, as waffle's admin would."""
+    for name, value in fields.items():
+        setattr(flag, name, value)
+    flag.save()
+    return flag
+
+
+def target(flag: Flag | None = None, **fields: Any) -> Flag:
+    """Let the criteria in ``fields`` decide whom ``flag`` (by default the targeted flag)
+    applies to: Everyone unknown, then the criteria, as the targeted flag's note says."""
+    return set_flag(flag or targeted_flag(), **{"everyone": None, **fields})
 
 
 @contextlib.contextmanager

@@ -33,7 +33,7 @@ from maintenance_waffle.conf import get_config
 from maintenance_waffle.core import set_maintenance_mode
 from maintenance_waffle.models import Channel, MaintenanceChange, MaintenanceWindow
 from maintenance_waffle.state import State
-from tests.rows import set_switch, switch, targeted_flag
+from tests.rows import exempt_flag, set_switch, switch, switch_exists, targeted_flag, update_switch
 
 if TYPE_CHECKING:
     from tests.conftest import Commit
@@ -274,7 +274,7 @@ def test_waffles_delete_command_is_recorded(
     with commit():
         call_command("waffle_delete", "--switches", "maintenance_mode", stdout=StringIO())
 
-    assert not Switch.objects.filter(name="maintenance_mode").exists()
+    assert not switch_exists()
     assert changes() == [("waffle-command", OS_USER, SWITCH, "on", "missing", "")]
 
 
@@ -359,7 +359,7 @@ def test_a_flag_field_change_is_recorded_once(
 
 
 def test_the_exempt_flag_is_recorded_too(commit: Commit) -> None:
-    flag: Flag = Flag.objects.get(name="maintenance_mode_exempt")
+    flag = exempt_flag()
     flag.staff = True
 
     with commit():
@@ -480,7 +480,7 @@ def test_other_flags_and_switches_are_not_recorded(commit: Commit) -> None:
 def test_a_raw_save_is_not_recorded(commit: Commit) -> None:
     # loaddata saves raw rows: a fixture is not a change of state.
     data = serializers.serialize("json", [switch(), targeted_flag()])
-    Switch.objects.filter(name="maintenance_mode").update(active=True)
+    update_switch(active=True)
 
     with commit():
         for deserialized in serializers.deserialize("json", data):

@@ -11,7 +11,6 @@ from django.test import Client, override_settings
 from django.urls import resolve, reverse
 from django.utils import timezone
 from model_bakery import baker
-from waffle.models import Switch
 
 from maintenance_waffle import bypass, views
 from maintenance_waffle.bypass import (
@@ -24,6 +23,7 @@ from maintenance_waffle.bypass import (
 )
 from maintenance_waffle.models import BypassKey, Channel, MaintenanceChange
 from maintenance_waffle.state import Snapshot, state
+from tests.rows import set_switch
 
 if TYPE_CHECKING:
     from tests.conftest import Commit
@@ -36,12 +36,6 @@ MINUTE = timedelta(minutes=1)
 
 def link(token: str) -> str:
     return f"/maintenance-mode/bypass/{token}/"
-
-
-def maintenance_on() -> None:
-    row = Switch.objects.get(name="maintenance_mode")
-    row.active = True
-    row.save()
 
 
 def expire(key: BypassKey) -> None:
@@ -331,7 +325,7 @@ def test_the_link_only_answers_get_and_head(client: Client, method: str) -> None
 
 
 def test_the_link_is_reachable_during_maintenance(http: Any) -> None:
-    maintenance_on()
+    set_switch(True)
     token, _ = create_link(HOUR, Channel.API)
 
     assert http.get("/").status_code == 503
@@ -340,7 +334,7 @@ def test_the_link_is_reachable_during_maintenance(http: Any) -> None:
 
 
 def test_the_cookie_lets_this_browser_through(http: Any) -> None:
-    maintenance_on()
+    set_switch(True)
     token, _ = create_link(HOUR, Channel.API)
     assert http.get("/").status_code == 503
 
@@ -354,7 +348,7 @@ def test_the_cookie_lets_this_browser_through(http: Any) -> None:
 
 
 def test_a_new_link_works_at_once_in_this_process(http: Any) -> None:
-    maintenance_on()
+    set_switch(True)
     assert http.get("/").status_code == 503  # the snapshot is read
 
     token, _ = create_link(HOUR, Channel.API)
@@ -364,7 +358,7 @@ def test_a_new_link_works_at_once_in_this_process(http: Any) -> None:
 
 
 def test_the_cookie_stops_working_once_revoked(http: Any) -> None:
-    maintenance_on()
+    set_switch(True)
     token, _ = create_link(HOUR, Channel.API)
     http.get(link(token))
     assert http.get("/").status_code == 200
@@ -375,7 +369,7 @@ def test_the_cookie_stops_working_once_revoked(http: Any) -> None:
 
 
 def test_the_cookie_stops_working_once_expired(http: Any) -> None:
-    maintenance_on()
+    set_switch(True)
     token, key = create_link(HOUR, Channel.API)
     http.get(link(token))
     assert http.get("/").status_code == 200
@@ -395,7 +389,7 @@ def test_the_cookie_stops_working_once_expired(http: Any) -> None:
     ],
 )
 def test_a_forged_cookie_is_refused(http: Any, forge: Callable[[str, int], str]) -> None:
-    maintenance_on()
+    set_switch(True)
     token, key = create_link(HOUR, Channel.API)
 
     http.cookies[COOKIE_NAME] = forge(token, key.pk)
@@ -412,7 +406,7 @@ def test_no_cookie_needed_while_off(http: Any) -> None:
 
 @override_settings(USE_TZ=False, TIME_ZONE="America/Chicago")
 def test_links_without_time_zone_support(client: Client) -> None:
-    maintenance_on()
+    set_switch(True)
     token, key = create_link(HOUR, Channel.API)
     assert timezone.is_naive(key.expires)
 

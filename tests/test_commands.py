@@ -22,14 +22,23 @@ from django.db import transaction
 from django.test import override_settings
 from django.utils import timezone
 from model_bakery import baker
-from waffle.models import Flag, Switch
 
 from maintenance_waffle.bypass import create_link, key_of
 from maintenance_waffle.core import get_maintenance_mode
 from maintenance_waffle.models import BypassKey, Channel, MaintenanceChange, MaintenanceWindow
 from tests import process_settings
 from tests import settings as test_settings
-from tests.rows import set_switch, switch, switch_table_gone, switch_table_read_only, targeted_flag
+from tests.rows import (
+    exempt_flag,
+    set_flag,
+    set_switch,
+    switch,
+    switch_exists,
+    switch_table_gone,
+    switch_table_read_only,
+    target,
+    targeted_flag,
+)
 
 pytestmark = pytest.mark.django_db
 
@@ -278,20 +287,12 @@ def _targeted_summary() -> str:
     ],
 )
 def test_status_summarises_the_targeted_flag(fields, summary):
-    flag = targeted_flag()
-    for name, value in fields.items():
-        setattr(flag, name, value)
-    flag.save()
+    set_flag(targeted_flag(), **fields)
     assert _targeted_summary() == summary
 
 
 def test_status_summarises_groups_and_users():
-    flag = targeted_flag()
-    flag.everyone = None
-    flag.staff = True
-    flag.percent = Decimal(5)
-    flag.languages = "de"
-    flag.save()
+    flag = target(staff=True, percent=Decimal(5), languages="de")
     flag.groups.add(*baker.make(Group, _quantity=1))
     flag.users.add(*baker.make(User, _quantity=2))
     assert _targeted_summary() == "staff, 1 group(s), 2 user(s), languages de, 5%"
@@ -356,16 +357,12 @@ def test_json_when_already_in_state_is_one_object(state, verbosity):
 
 def test_status_json_with_the_setting_and_targeting(settings):
     settings.MAINTENANCE_MODE = True
-    flag = targeted_flag()
-    flag.everyone = None
-    flag.percent = Decimal("2.5")
-    flag.languages = "en,de"
-    flag.save()
+    flag = target(percent=Decimal("2.5"), languages="en,de")
     (group,) = baker.make(Group, _quantity=1)
     users = baker.make(User, _quantity=2)
     flag.groups.add(group)
     flag.users.add(*users)
-    Flag.objects.get(name="maintenance_mode_exempt").delete()
+    exempt_flag().delete()
     assert json.loads(run("status", "--json")) == {
         "maintenance_mode": True,
         "switch": False,
@@ -1039,7 +1036,7 @@ def test_unwritable_missing_switch_is_a_command_error():
         transaction.atomic(),
     ):
         run("on")
-    assert not Switch.objects.filter(name="maintenance_mode").exists()
+    assert not switch_exists()
 
 
 # A real process: exit codes and output ---------------------------------------------------

@@ -60,7 +60,6 @@ from django.urls import clear_script_prefix, reverse, reverse_lazy, set_script_p
 from django.utils import timezone
 from model_bakery import baker
 from pytest_django import Settings
-from waffle.models import Flag, Switch
 
 import maintenance_waffle
 from maintenance_waffle import views
@@ -81,7 +80,7 @@ from maintenance_waffle.logging import RequireNotMaintenanceMode503
 from maintenance_waffle.management.commands.maintenance_mode import Command
 from maintenance_waffle.models import MaintenanceWindow
 from tests import views as test_views
-from tests.rows import logged_in
+from tests.rows import exempt_flag, logged_in, set_flag, switch
 
 pytestmark = pytest.mark.django_db
 
@@ -92,10 +91,6 @@ CUSTOM_TEMPLATE = "tests/503_custom.html"
 def later(hours: float) -> datetime:
     """Now plus (or minus) some hours, aware."""
     return timezone.now() + timedelta(hours=hours)
-
-
-def switch_active() -> bool:
-    return bool(Switch.objects.get(name="maintenance_mode").active)
 
 
 def stored_window() -> tuple[datetime | None, datetime | None]:
@@ -135,9 +130,7 @@ def make_user(kind: str) -> User:
 @pytest.fixture
 def upstream_exemptions() -> None:
     """Nobody exempt but by settings, as in django-maintenance-mode."""
-    flag = Flag.objects.get(name="maintenance_mode_exempt")
-    flag.superusers = False
-    flag.save()
+    set_flag(exempt_flag(), superusers=False)
 
 
 SCRIPT_NAME = "/site"
@@ -174,7 +167,7 @@ def test_core_set_and_get() -> None:
 
 def test_core_maintenance_enabled_by_setting(settings: Settings) -> None:
     settings.MAINTENANCE_MODE = True
-    assert switch_active() is False
+    assert switch().active is False
     assert get_maintenance_mode() is True
 
 
@@ -190,14 +183,14 @@ def test_core_set_disabled_by_setting(settings: Settings, value: bool) -> None:
     with pytest.raises(ImproperlyConfigured) as info:
         set_maintenance_mode(not value)
     assert str(info.value) == "Maintenance mode cannot be set dynamically if defined in settings."
-    assert switch_active() is False
+    assert switch().active is False
 
 
 @pytest.mark.parametrize("value", ["not bool", 1, None])
 def test_core_invalid_argument_is_a_type_error(value: Any) -> None:
     with pytest.raises(TypeError, match=r"^value argument type is not boolean$"):
         set_maintenance_mode(value)
-    assert switch_active() is False
+    assert switch().active is False
 
 
 # core: schedules ---------------------------------------------------------------------
@@ -206,7 +199,7 @@ def test_core_invalid_argument_is_a_type_error(value: Any) -> None:
 def test_core_schedule_active_window_is_on() -> None:
     set_maintenance_mode(True, start=later(-1), end=later(1))
     assert get_maintenance_mode() is True
-    assert switch_active() is False  # the window decides, not the switch
+    assert switch().active is False  # the window decides, not the switch
 
 
 def test_core_schedule_future_start_is_off() -> None:
@@ -323,7 +316,7 @@ def test_core_schedule_override_restores_the_schedule() -> None:
         assert get_maintenance_mode() is False
     assert get_maintenance_mode() is True
     assert stored_window() == stored
-    assert switch_active() is False
+    assert switch().active is False
 
 
 def test_core_schedule_without_use_tz(settings: Settings) -> None:
@@ -575,14 +568,14 @@ def test_management_commands_schedule_off_clears_a_pending_schedule() -> None:
     command("on", "--start", later(1).isoformat())
     command("off")
     assert MaintenanceWindow.objects.count() == 0
-    assert switch_active() is False
+    assert switch().active is False
 
 
 def test_management_commands_schedule_plain_on_replaces_an_active_schedule() -> None:
     command("on", "--end", later(1).isoformat())
     command("on")
     assert MaintenanceWindow.objects.count() == 0
-    assert switch_active() is True
+    assert switch().active is True
 
 
 @pytest.mark.parametrize(("value", "state"), [(True, "off"), (False, "on")])
@@ -1011,7 +1004,7 @@ def test_views_superuser_with_the_setting(client: Client, settings: Settings, va
     client.force_login(make_user("superuser"))
     assert client.post(reverse("maintenance_mode_on")).status_code == 409
     assert client.post(reverse("maintenance_mode_off")).status_code == 409
-    assert switch_active() is False
+    assert switch().active is False
 
 
 def test_context_processor_on_the_503_page(http: Any, settings: Settings) -> None:
@@ -1336,7 +1329,7 @@ def test_difference_state_storage_settings_warn_and_are_ignored(
     assert name in message.msg
     set_maintenance_mode(True)
     assert get_maintenance_mode() is True
-    assert switch_active() is True
+    assert switch().active is True
 
 
 def test_difference_ignore_tests_recognises_pytest(http: Any, settings: Settings) -> None:

@@ -14,32 +14,22 @@ from django.test import RequestFactory, override_settings
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 from model_bakery import baker
-from waffle.models import Flag, Switch
 
 from maintenance_waffle.core import set_maintenance_mode
 from maintenance_waffle.decision import bucket
 from maintenance_waffle.middleware import MaintenanceModeMiddleware
 from maintenance_waffle.models import MaintenanceWindow
 from tests.caches import CountingCache
-from tests.rows import logged_in, switch_table_gone
+from tests.rows import (
+    exempt_flag,
+    logged_in,
+    set_switch,
+    switch_table_gone,
+    target,
+    update_switch,
+)
 
 pytestmark = pytest.mark.django_db
-
-
-def switch_on(note: str = "") -> None:
-    switch = Switch.objects.get(name="maintenance_mode")
-    switch.active = True
-    switch.note = note
-    switch.save()
-
-
-def target(flag_name: str = "maintenance_mode", **fields: Any) -> Flag:
-    flag: Flag = Flag.objects.get(name=flag_name)
-    flag.everyone = None
-    for name, value in fields.items():
-        setattr(flag, name, value)
-    flag.save()
-    return flag
 
 
 def assert_maintenance(response: Any) -> None:
@@ -65,7 +55,7 @@ def test_async_view_passes(http: Any) -> None:
 
 
 def test_switch_on_answers_503(http: Any) -> None:
-    switch_on()
+    set_switch(True)
 
     response = http.get("/")
 
@@ -75,19 +65,19 @@ def test_switch_on_answers_503(http: Any) -> None:
 
 
 def test_unknown_urls_get_503_not_404(http: Any) -> None:
-    switch_on()
+    set_switch(True)
 
     assert_maintenance(http.get("/no/such/page/"))
 
 
 def test_reason_is_shown(http: Any) -> None:
-    switch_on(note="Moving to a bigger database")
+    set_switch(True, "Moving to a bigger database")
 
     assert b"Moving to a bigger database" in http.get("/").content
 
 
 def test_head_gets_no_body(http: Any) -> None:
-    switch_on()
+    set_switch(True)
 
     response = http.head("/")
 
@@ -96,7 +86,7 @@ def test_head_gets_no_body(http: Any) -> None:
 
 
 def test_json_clients_get_problem_details(http: Any) -> None:
-    switch_on(note="Upgrading")
+    set_switch(True, "Upgrading")
 
     response = http.get("/", headers={"accept": "application/json"})
 
@@ -107,27 +97,27 @@ def test_json_clients_get_problem_details(http: Any) -> None:
 
 
 def test_every_method_is_answered(http: Any) -> None:
-    switch_on()
+    set_switch(True)
 
     assert_maintenance(http.post("/"))
     assert_maintenance(http.delete("/"))
 
 
 def test_admin_stays_reachable(http: Any) -> None:
-    switch_on()
+    set_switch(True)
 
     assert http.get("/admin/login/").status_code == 200
 
 
 @override_settings(MAINTENANCE_MODE_IGNORE_ADMIN_SITE=False)
 def test_admin_can_be_closed_too(http: Any) -> None:
-    switch_on()
+    set_switch(True)
 
     assert_maintenance(http.get("/admin/login/"))
 
 
 def test_off_url_stays_reachable(http: Any) -> None:
-    switch_on()
+    set_switch(True)
 
     response = http.get("/maintenance-mode/off/")
 
@@ -137,14 +127,14 @@ def test_off_url_stays_reachable(http: Any) -> None:
 
 @override_settings(MAINTENANCE_MODE_IGNORE_URLS=(r"^/healthz$",))
 def test_ignored_urls_pass(http: Any) -> None:
-    switch_on()
+    set_switch(True)
 
     assert http.get("/healthz").status_code == 200
     assert_maintenance(http.get("/healthz/more"))
 
 
 def test_superusers_are_exempt_by_the_exempt_flag(http: Any) -> None:
-    switch_on()
+    set_switch(True)
     http.force_login(baker.make(User, is_superuser=True))
 
     response = http.get("/page/")
@@ -155,16 +145,16 @@ def test_superusers_are_exempt_by_the_exempt_flag(http: Any) -> None:
 
 
 def test_staff_are_not_exempt_by_default(http: Any) -> None:
-    switch_on()
+    set_switch(True)
     http.force_login(baker.make(User, is_staff=True))
 
     assert_maintenance(http.get("/"))
 
 
 def test_exempt_flag_groups_pass(http: Any) -> None:
-    switch_on()
+    set_switch(True)
     operators = baker.make(Group)
-    target("maintenance_mode_exempt", superusers=False).groups.add(operators)
+    target(exempt_flag(), superusers=False).groups.add(operators)
     operator, visitor = baker.make(User, _quantity=2)
     operator.groups.add(operators)
 
@@ -175,8 +165,8 @@ def test_exempt_flag_groups_pass(http: Any) -> None:
 
 
 def test_exempt_flag_off_for_everyone_exempts_nobody(http: Any) -> None:
-    switch_on()
-    target("maintenance_mode_exempt", everyone=False)
+    set_switch(True)
+    target(exempt_flag(), everyone=False)
     http.force_login(baker.make(User, is_superuser=True))
 
     assert_maintenance(http.get("/"))
@@ -251,8 +241,8 @@ def test_targeted_percentage_is_deterministic_per_user(http: Any) -> None:
 
 
 def test_forged_waffle_cookies_and_override_change_nothing(http: Any) -> None:
-    switch_on()
-    target("maintenance_mode_exempt", percent=50, testing=True)
+    set_switch(True)
+    target(exempt_flag(), percent=50, testing=True)
     visitor = next(
         user
         for user in baker.make(User, _quantity=20)
@@ -269,8 +259,8 @@ def test_forged_waffle_cookies_and_override_change_nothing(http: Any) -> None:
 
 @override_settings(MAINTENANCE_WAFFLE_TRUST_WAFFLE_COOKIES=True)
 def test_waffle_cookies_decide_when_trusted(http: Any) -> None:
-    switch_on()
-    target("maintenance_mode_exempt", percent=1)
+    set_switch(True)
+    target(exempt_flag(), percent=1)
     http.cookies["dwf_maintenance_mode_exempt"] = "True"
 
     response = http.get("/")
@@ -287,7 +277,7 @@ def test_setting_true_forces_maintenance(http: Any) -> None:
 
 @override_settings(MAINTENANCE_MODE=False)
 def test_setting_false_overrides_the_switch(http: Any) -> None:
-    switch_on()
+    set_switch(True)
 
     assert http.get("/").status_code == 200
 
@@ -306,7 +296,7 @@ def test_a_change_in_this_process_is_seen_at_once(http: Any) -> None:
 def test_a_change_elsewhere_waits_for_the_refresh(http: Any) -> None:
     assert http.get("/").status_code == 200
     # As another process would: no signal reaches this one.
-    Switch.objects.filter(name="maintenance_mode").update(active=True)
+    update_switch(active=True)
     assert http.get("/").status_code == 200
 
     with override_settings(MAINTENANCE_WAFFLE_REFRESH_INTERVAL=0):
@@ -330,7 +320,7 @@ def test_force_on_views_get_503_without_calling_the_view(http: Any) -> None:
 
 
 def test_force_off_views_pass_while_on(http: Any) -> None:
-    switch_on()
+    set_switch(True)
 
     assert http.get("/force-off/").content == b"forced off"
     assert http.get("/async-force-off/").content == b"async forced off"
@@ -355,7 +345,7 @@ def test_no_queries_and_no_cache_operations_when_off(http: Any) -> None:
 
 
 def test_no_queries_and_no_cache_operations_for_anonymous_visitors_when_on(http: Any) -> None:
-    switch_on()
+    set_switch(True)
     with override_settings(CACHES={"default": {"BACKEND": "tests.caches.CountingCache"}}):
         http.get("/")
         CountingCache.operations = 0
@@ -367,7 +357,7 @@ def test_no_queries_and_no_cache_operations_for_anonymous_visitors_when_on(http:
 
 
 def test_request_without_user_attribute(rf: Any) -> None:
-    switch_on()
+    set_switch(True)
     middleware = MaintenanceModeMiddleware(lambda request: None)  # type: ignore[arg-type,return-value]
     request = rf.get("/")
 
@@ -379,7 +369,7 @@ def test_request_without_user_attribute(rf: Any) -> None:
 
 @override_settings(MAINTENANCE_MODE_REDIRECT_URL="/maintenance/")
 def test_redirect_url_sends_visitors_to_a_page_that_stays_up(http: Any) -> None:
-    switch_on()
+    set_switch(True)
 
     response = http.get("/")
 
@@ -462,7 +452,7 @@ def test_the_setting_false_beats_an_active_window(http: Any) -> None:
 
 
 def test_logout_authenticated_user(http: Any, settings: Any) -> None:
-    switch_on()
+    set_switch(True)
     http.force_login(baker.make(User))
     # Logged-in users pass, so a 503 shows the user was logged out first.
     settings.MAINTENANCE_MODE_IGNORE_AUTHENTICATED_USER = True
@@ -482,7 +472,7 @@ def test_logout_authenticated_user(http: Any, settings: Any) -> None:
     MAINTENANCE_MODE_LOGOUT_AUTHENTICATED_USER=True, MAINTENANCE_MODE_IGNORE_ANONYMOUS_USER=True
 )
 def test_logged_out_users_pass_when_anonymous_users_are_exempt(http: Any) -> None:
-    switch_on()
+    set_switch(True)
     http.force_login(baker.make(User))
 
     response = http.get("/page/")
@@ -543,7 +533,7 @@ def test_logout_staff_user_and_superuser(
     logout: tuple[bool, bool | None, bool | None],
     expected_out: bool,
 ) -> None:
-    switch_on()
+    set_switch(True)
     # Everyone logged in passes: a 503 shows the user was logged out.
     settings.MAINTENANCE_MODE_IGNORE_AUTHENTICATED_USER = True
     (
@@ -571,7 +561,7 @@ def test_logout_staff_user_and_superuser(
     ],
 )
 def test_nobody_is_logged_out_on_exempt_paths(http: Any, path: str, status: int) -> None:
-    switch_on()
+    set_switch(True)
     http.force_login(baker.make(User, is_staff=True, is_superuser=True))
 
     assert http.get(path).status_code == status
@@ -582,7 +572,7 @@ def test_nobody_is_logged_out_on_exempt_paths(http: Any, path: str, status: int)
     MAINTENANCE_MODE_LOGOUT_AUTHENTICATED_USER=True, MAINTENANCE_MODE_IGNORE_URLS=(r"^/healthz$",)
 )
 def test_nobody_is_logged_out_on_ignored_urls(http: Any) -> None:
-    switch_on()
+    set_switch(True)
     http.force_login(baker.make(User))
 
     assert http.get("/healthz").status_code == 200
@@ -601,7 +591,7 @@ def test_nobody_is_logged_out_when_maintenance_is_off(http: Any) -> None:
 
 @override_settings(MAINTENANCE_MODE_LOGOUT_AUTHENTICATED_USER=True)
 def test_a_request_without_a_session_is_not_logged_out(rf: RequestFactory) -> None:
-    switch_on()
+    set_switch(True)
     middleware = MaintenanceModeMiddleware(lambda request: None)  # type: ignore[arg-type,return-value]
     request = rf.get("/")
     user = baker.make(User)
@@ -619,7 +609,7 @@ def test_a_request_without_a_session_is_not_logged_out(rf: RequestFactory) -> No
 def test_a_request_with_a_session_is_logged_out_when_the_middleware_is_called_directly(
     rf: RequestFactory,
 ) -> None:
-    switch_on()
+    set_switch(True)
     middleware = MaintenanceModeMiddleware(lambda request: None)  # type: ignore[arg-type,return-value]
     request = rf.get("/")
     request.session = SessionStore()
@@ -651,7 +641,7 @@ HEADER_USER = "tests.test_middleware.user_from_header"
     MAINTENANCE_MODE_GET_AUTHENTICATED_USER=HEADER_USER, MAINTENANCE_MODE_IGNORE_STAFF=True
 )
 def test_the_authenticated_user_function_decides_who_the_visitor_is(http: Any) -> None:
-    switch_on()
+    set_switch(True)
     baker.make(User, username="operator", is_staff=True)
 
     assert http.get("/", headers={"X-User": "operator"}).status_code == 200
@@ -662,7 +652,7 @@ def test_the_authenticated_user_function_decides_who_the_visitor_is(http: Any) -
     MAINTENANCE_MODE_GET_AUTHENTICATED_USER=HEADER_USER, MAINTENANCE_MODE_IGNORE_STAFF=True
 )
 def test_the_request_user_is_used_when_the_function_returns_none(http: Any) -> None:
-    switch_on()
+    set_switch(True)
     http.force_login(baker.make(User, is_staff=True))
 
     assert http.get("/").status_code == 200
@@ -670,7 +660,7 @@ def test_the_request_user_is_used_when_the_function_returns_none(http: Any) -> N
 
 @override_settings(MAINTENANCE_MODE_GET_AUTHENTICATED_USER=HEADER_USER)
 def test_the_authenticated_user_function_is_used_for_the_exempt_flag(http: Any) -> None:
-    switch_on()
+    set_switch(True)
     baker.make(User, username="root", is_superuser=True)
     baker.make(User, username="someone")
 
@@ -693,7 +683,7 @@ def test_the_authenticated_user_function_is_used_for_the_targeted_flag(http: Any
     MAINTENANCE_MODE_LOGOUT_STAFF_USER=True,
 )
 def test_the_authenticated_user_function_is_used_for_logout(http: Any) -> None:
-    switch_on()
+    set_switch(True)
     baker.make(User, username="operator", is_staff=True)
 
     # Logged out first, so no longer staff.
@@ -708,7 +698,7 @@ def test_a_user_without_staff_and_superuser_fields(http: Any, settings: Any) -> 
     # Not staff, not a superuser: not targeted ...
     assert http.get("/").status_code == 200
 
-    switch_on()
+    set_switch(True)
     # ... and not exempt.
     assert_maintenance(http.get("/"))
     settings.MAINTENANCE_MODE_IGNORE_AUTHENTICATED_USER = True
@@ -732,7 +722,7 @@ def test_an_unimportable_authenticated_user_function_is_a_check_error_and_ignore
     ]
     assert message.id == "maintenance_waffle.E015"
     assert "MAINTENANCE_MODE_GET_AUTHENTICATED_USER" in message.msg
-    switch_on()
+    set_switch(True)
 
     assert_maintenance(http.get("/"))
     http.force_login(baker.make(User, is_staff=True))

@@ -36,7 +36,16 @@ from maintenance_waffle.state import (
     state,
     write_site_state,
 )
-from tests.rows import switch_table_gone
+from tests.rows import (
+    exempt_flag,
+    set_flag,
+    set_switch,
+    switch,
+    switch_table_gone,
+    target,
+    targeted_flag,
+    update_switch,
+)
 
 if TYPE_CHECKING:
     from tests.conftest import Commit
@@ -69,7 +78,7 @@ def test_load_without_rows_means_off_and_nobody() -> None:
 
 
 def test_load_reads_switch_and_reason() -> None:
-    Switch.objects.filter(name="maintenance_mode").update(active=True, note="Upgrading")
+    update_switch(active=True, note="Upgrading")
 
     snapshot = load(get_config())
 
@@ -80,15 +89,14 @@ def test_load_reads_flag_targeting() -> None:
     beta, other = baker.make(Group, _quantity=2)
     member, listed, _ = baker.make(User, _quantity=3)
     member.groups.add(beta)
-    flag = Flag.objects.get(name="maintenance_mode")
-    flag.everyone = None
-    flag.percent = 12.5
-    flag.staff = True
-    flag.authenticated = True
-    flag.testing = True
-    flag.rollout = True
-    flag.languages = "de, fr,,"
-    flag.save()
+    flag = target(
+        percent=12.5,
+        staff=True,
+        authenticated=True,
+        testing=True,
+        rollout=True,
+        languages="de, fr,,",
+    )
     flag.groups.add(beta, other)
     flag.users.add(listed)
 
@@ -111,9 +119,7 @@ def test_load_reads_flag_targeting() -> None:
 
 
 def test_flag_decided_for_everyone_keeps_its_users_and_groups() -> None:
-    flag = Flag.objects.get(name="maintenance_mode")
-    flag.everyone = True
-    flag.save()
+    flag = set_flag(targeted_flag(), everyone=True)
     user = baker.make(User)
     group = baker.make(Group)
     flag.users.add(user)
@@ -174,7 +180,7 @@ def test_get_keeps_the_snapshot_within_the_interval(fresh: State) -> None:
     config = get_config()
     assert not fresh.get(config).switch
     # Another process's change: no signal reaches this one.
-    Switch.objects.filter(name="maintenance_mode").update(active=True)
+    update_switch(active=True)
 
     assert not fresh.get(config).switch
     assert fresh.peek() is not None
@@ -184,7 +190,7 @@ def test_get_keeps_the_snapshot_within_the_interval(fresh: State) -> None:
 def test_get_rereads_once_the_interval_has_passed(fresh: State) -> None:
     config = get_config()
     assert not fresh.get(config).switch
-    Switch.objects.filter(name="maintenance_mode").update(active=True)
+    update_switch(active=True)
 
     assert fresh.peek() is None
     assert fresh.get(config).switch
@@ -194,8 +200,7 @@ def test_a_save_in_this_process_is_seen_at_once() -> None:
     config = get_config()
     assert not state.get(config).switch
 
-    Switch.objects.filter(name="maintenance_mode").update(active=True)
-    Switch.objects.get(name="maintenance_mode").save()
+    set_switch(True)
 
     assert state.peek() is None
     assert state.get(config).switch
@@ -205,7 +210,7 @@ def test_flag_membership_changes_are_seen_at_once() -> None:
     config = get_config()
     user = baker.make(User)
     group = baker.make(Group)
-    flag = Flag.objects.get(name="maintenance_mode_exempt")
+    flag = exempt_flag()
     flag.groups.add(group)
     assert state.get(config).exempt.group_member_ids == frozenset()  # type: ignore[union-attr]
 
@@ -232,7 +237,7 @@ def test_an_invalidation_during_a_load_forces_another_load(
 def test_a_busy_refresh_serves_the_current_snapshot(fresh: State) -> None:
     config = get_config()
     before = fresh.get(config)
-    Switch.objects.filter(name="maintenance_mode").update(active=True)
+    update_switch(active=True)
     fresh.invalidate()
 
     with fresh._lock:  # another thread is refreshing
@@ -286,7 +291,7 @@ def test_failure_can_fail_closed(fresh: State) -> None:
 def test_failure_keeps_the_last_state_until_max_staleness(
     fresh: State, caplog: pytest.LogCaptureFixture
 ) -> None:
-    Switch.objects.filter(name="maintenance_mode").update(active=True)
+    update_switch(active=True)
     config = get_config()
     assert fresh.get(config).switch
 
@@ -314,7 +319,7 @@ def test_failure_at_most_once_per_interval(fresh: State, caplog: pytest.LogCaptu
 
 @override_settings(WAFFLE_READ_FROM_WRITE_DB=True)
 def test_reads_from_the_write_database_when_waffle_is_told_to() -> None:
-    Switch.objects.filter(name="maintenance_mode").update(active=True)
+    update_switch(active=True)
 
     assert load(get_config()).switch
 
@@ -331,7 +336,7 @@ def test_settings_changes_invalidate() -> None:
 
 @pytest.mark.django_db(transaction=True, serialized_rollback=True)
 def test_load_outside_a_transaction() -> None:
-    Switch.objects.filter(name="maintenance_mode").update(active=True)
+    update_switch(active=True)
 
     assert not connection.in_atomic_block
     assert load(get_config()).switch
@@ -552,7 +557,7 @@ def test_read_site_state_of_the_migrations_rows() -> None:
 
 
 def test_read_site_state_with_a_missing_switch() -> None:
-    Switch.objects.all().delete()
+    switch().delete()
     MaintenanceWindow.objects.create(start=NOON, end=None, reason="planned")
 
     assert read_site_state(get_config()) == SiteState(
@@ -603,7 +608,7 @@ def test_write_leaves_the_note_and_windows_alone_when_not_given() -> None:
 
 
 def test_write_creates_a_missing_switch() -> None:
-    Switch.objects.all().delete()
+    switch().delete()
     config = get_config()
 
     write_site_state(config, True, "created")
@@ -647,5 +652,5 @@ def test_a_cache_outage_after_saving_is_only_a_warning(
     with caplog.at_level(logging.WARNING, logger="maintenance_waffle"), commit():
         write_site_state(get_config(), True, "Upgrading")
 
-    assert Switch.objects.get(name="maintenance_mode").active
+    assert switch().active
     assert "waffle's cache could not be flushed" in caplog.text

@@ -8,11 +8,10 @@ import pytest
 from django.template import Context, Template
 from django.test import Client
 from django.utils import timezone
-from waffle.models import Flag
 
 from maintenance_waffle.models import MaintenanceWindow
 from maintenance_waffle.templatetags.maintenance_waffle import maintenance_banner
-from tests.rows import set_switch
+from tests.rows import set_flag, set_switch, targeted_flag
 
 pytestmark = pytest.mark.django_db
 
@@ -116,7 +115,7 @@ def test_the_banner_with_the_setting(admin_client: Client, settings: Any) -> Non
 
 def test_no_banner_for_targeted_maintenance(admin_client: Client) -> None:
     # The targeted flag is per request; the site as a whole is not in maintenance.
-    Flag.objects.filter(name="maintenance_mode").update(everyone=True)
+    set_flag(targeted_flag(), everyone=True)
 
     assert banner(admin_client) == ""
 
@@ -133,7 +132,7 @@ def test_the_tags_context() -> None:
 
 
 def test_the_tags_context_with_targeted_maintenance() -> None:
-    Flag.objects.filter(name="maintenance_mode").update(everyone=True)
+    set_flag(targeted_flag(), everyone=True)
 
     context = maintenance_banner()
 
