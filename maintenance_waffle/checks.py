@@ -9,7 +9,7 @@ from django.conf import settings
 from django.core.checks import CheckMessage, Error, Warning
 from django.utils.module_loading import import_string
 
-from maintenance_waffle.conf import build
+from maintenance_waffle.conf import InstallationId, build, check_id
 
 MIDDLEWARE = "maintenance_waffle.middleware.MaintenanceModeMiddleware"
 AUTHENTICATION_MIDDLEWARE = "django.contrib.auth.middleware.AuthenticationMiddleware"
@@ -37,7 +37,7 @@ def check_installation(app_configs: Any = None, **kwargs: Any) -> list[CheckMess
             Error(
                 "maintenance_waffle needs django-waffle, but 'waffle' is not in INSTALLED_APPS.",
                 hint="Add 'waffle' to INSTALLED_APPS: the maintenance state is waffle data.",
-                id="maintenance_waffle.E001",
+                id=check_id(InstallationId.E001),
             )
         )
     installed = [config.name for config in apps.get_app_configs()]
@@ -52,7 +52,7 @@ def check_installation(app_configs: Any = None, **kwargs: Any) -> list[CheckMess
                 hint="List 'maintenance_waffle' before 'django.contrib.admin', or add "
                 "{% load maintenance_waffle %}{% maintenance_banner %} to your own "
                 "admin/base_site.html and silence this warning.",
-                id="maintenance_waffle.W003",
+                id=check_id(InstallationId.W003),
             )
         )
     middleware = list(getattr(settings, "MIDDLEWARE", None) or [])
@@ -64,7 +64,7 @@ def check_installation(app_configs: Any = None, **kwargs: Any) -> list[CheckMess
                 "views decorated with force_maintenance_mode_on.",
                 hint=f"Add '{MIDDLEWARE}' to MIDDLEWARE, after AuthenticationMiddleware "
                 "(last is best).",
-                id="maintenance_waffle.W001",
+                id=check_id(InstallationId.W001),
             )
         )
     else:
@@ -76,7 +76,7 @@ def check_installation(app_configs: Any = None, **kwargs: Any) -> list[CheckMess
                     "MIDDLEWARE, so it cannot see request.user: user, group, staff and "
                     "superuser targeting and exemptions would never match.",
                     hint=f"Move '{MIDDLEWARE}' below AuthenticationMiddleware (last is best).",
-                    id="maintenance_waffle.E002",
+                    id=check_id(InstallationId.E002),
                 )
             )
     return messages
@@ -90,7 +90,7 @@ def check_settings(app_configs: Any = None, **kwargs: Any) -> list[CheckMessage]
             kind(
                 f"settings.{problem.setting} {problem.message}",
                 hint=problem.hint,
-                id=f"maintenance_waffle.{problem.id}",
+                id=check_id(problem.id),
             )
         )
     return messages

@@ -5,7 +5,7 @@ import logging
 import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any, Final
 
 from django.conf import settings
 from django.http import HttpRequest
@@ -16,198 +16,50 @@ logger = logging.getLogger("maintenance_waffle")
 
 IPNetwork = ipaddress.IPv4Network | ipaddress.IPv6Network
 
-#: Every setting this app reads, with its default. ``MAINTENANCE_MODE_*`` names and
-#: defaults follow django-maintenance-mode, except where the README says otherwise.
-DEFAULTS: dict[str, Any] = {
-    "MAINTENANCE_MODE": None,
-    "MAINTENANCE_MODE_IGNORE_ADMIN_SITE": True,
-    "MAINTENANCE_MODE_IGNORE_ANONYMOUS_USER": False,
-    "MAINTENANCE_MODE_IGNORE_AUTHENTICATED_USER": False,
-    "MAINTENANCE_MODE_IGNORE_STAFF": False,
-    "MAINTENANCE_MODE_IGNORE_SUPERUSER": False,
-    "MAINTENANCE_MODE_IGNORE_TESTS": False,
-    "MAINTENANCE_MODE_IGNORE_IP_ADDRESSES": (),
-    "MAINTENANCE_MODE_GET_CLIENT_IP_ADDRESS": None,
-    "MAINTENANCE_MODE_GET_AUTHENTICATED_USER": None,
-    "MAINTENANCE_MODE_LOGOUT_AUTHENTICATED_USER": False,
-    "MAINTENANCE_MODE_LOGOUT_STAFF_USER": None,
-    "MAINTENANCE_MODE_LOGOUT_SUPERUSER": None,
-    "MAINTENANCE_MODE_IGNORE_URLS": (),
-    "MAINTENANCE_MODE_REDIRECT_URL": None,
-    "MAINTENANCE_MODE_RESPONSE_TYPE": "auto",
-    "MAINTENANCE_MODE_GET_CONTEXT": None,
-    "MAINTENANCE_MODE_TEMPLATE": "503.html",
-    "MAINTENANCE_MODE_STATUS_CODE": 503,
-    "MAINTENANCE_MODE_RETRY_AFTER": 3600,
-    "MAINTENANCE_MODE_STATE_BACKEND_FALLBACK_VALUE": False,
-    "MAINTENANCE_WAFFLE_SWITCH": "maintenance_mode",
-    "MAINTENANCE_WAFFLE_FLAG": "maintenance_mode",
-    "MAINTENANCE_WAFFLE_EXEMPT_FLAG": "maintenance_mode_exempt",
-    "MAINTENANCE_WAFFLE_REFRESH_INTERVAL": 1.0,
-    "MAINTENANCE_WAFFLE_MAX_STALENESS": 300.0,
-    "MAINTENANCE_WAFFLE_TRUST_WAFFLE_COOKIES": False,
-}
+
+# System check IDs. Django and README's table write them as "maintenance_waffle.<ID>"
+# (check_id()); problems and these constants hold the bare ID.
 
 
-class Settings:
-    """Read the app's settings from ``django.conf.settings`` at the time of use.
+class InstallationId:
+    """IDs of ``checks.check_installation``: how the app is installed."""
 
-    One property per setting, named exactly like the setting, so that
-    ``override_settings`` is always honoured.
-    """
-
-    def _get(self, name: str) -> Any:
-        return getattr(settings, name, DEFAULTS[name])
-
-    @property
-    def MAINTENANCE_MODE(self) -> Any:
-        return self._get("MAINTENANCE_MODE")
-
-    @property
-    def MAINTENANCE_MODE_IGNORE_ADMIN_SITE(self) -> Any:
-        return self._get("MAINTENANCE_MODE_IGNORE_ADMIN_SITE")
-
-    @property
-    def MAINTENANCE_MODE_IGNORE_ANONYMOUS_USER(self) -> Any:
-        return self._get("MAINTENANCE_MODE_IGNORE_ANONYMOUS_USER")
-
-    @property
-    def MAINTENANCE_MODE_IGNORE_AUTHENTICATED_USER(self) -> Any:
-        return self._get("MAINTENANCE_MODE_IGNORE_AUTHENTICATED_USER")
-
-    @property
-    def MAINTENANCE_MODE_IGNORE_STAFF(self) -> Any:
-        return self._get("MAINTENANCE_MODE_IGNORE_STAFF")
-
-    @property
-    def MAINTENANCE_MODE_IGNORE_SUPERUSER(self) -> Any:
-        return self._get("MAINTENANCE_MODE_IGNORE_SUPERUSER")
-
-    @property
-    def MAINTENANCE_MODE_IGNORE_TESTS(self) -> Any:
-        return self._get("MAINTENANCE_MODE_IGNORE_TESTS")
-
-    @property
-    def MAINTENANCE_MODE_IGNORE_IP_ADDRESSES(self) -> Any:
-        return self._get("MAINTENANCE_MODE_IGNORE_IP_ADDRESSES")
-
-    @property
-    def MAINTENANCE_MODE_GET_CLIENT_IP_ADDRESS(self) -> Any:
-        return self._get("MAINTENANCE_MODE_GET_CLIENT_IP_ADDRESS")
-
-    @property
-    def MAINTENANCE_MODE_GET_AUTHENTICATED_USER(self) -> Any:
-        return self._get("MAINTENANCE_MODE_GET_AUTHENTICATED_USER")
-
-    @property
-    def MAINTENANCE_MODE_LOGOUT_AUTHENTICATED_USER(self) -> Any:
-        return self._get("MAINTENANCE_MODE_LOGOUT_AUTHENTICATED_USER")
-
-    @property
-    def MAINTENANCE_MODE_LOGOUT_STAFF_USER(self) -> Any:
-        return self._get("MAINTENANCE_MODE_LOGOUT_STAFF_USER")
-
-    @property
-    def MAINTENANCE_MODE_LOGOUT_SUPERUSER(self) -> Any:
-        return self._get("MAINTENANCE_MODE_LOGOUT_SUPERUSER")
-
-    @property
-    def MAINTENANCE_MODE_IGNORE_URLS(self) -> Any:
-        return self._get("MAINTENANCE_MODE_IGNORE_URLS")
-
-    @property
-    def MAINTENANCE_MODE_REDIRECT_URL(self) -> Any:
-        return self._get("MAINTENANCE_MODE_REDIRECT_URL")
-
-    @property
-    def MAINTENANCE_MODE_RESPONSE_TYPE(self) -> Any:
-        return self._get("MAINTENANCE_MODE_RESPONSE_TYPE")
-
-    @property
-    def MAINTENANCE_MODE_GET_CONTEXT(self) -> Any:
-        return self._get("MAINTENANCE_MODE_GET_CONTEXT")
-
-    @property
-    def MAINTENANCE_MODE_TEMPLATE(self) -> Any:
-        return self._get("MAINTENANCE_MODE_TEMPLATE")
-
-    @property
-    def MAINTENANCE_MODE_STATUS_CODE(self) -> Any:
-        return self._get("MAINTENANCE_MODE_STATUS_CODE")
-
-    @property
-    def MAINTENANCE_MODE_RETRY_AFTER(self) -> Any:
-        return self._get("MAINTENANCE_MODE_RETRY_AFTER")
-
-    @property
-    def MAINTENANCE_MODE_STATE_BACKEND_FALLBACK_VALUE(self) -> Any:
-        return self._get("MAINTENANCE_MODE_STATE_BACKEND_FALLBACK_VALUE")
-
-    @property
-    def MAINTENANCE_WAFFLE_SWITCH(self) -> Any:
-        return self._get("MAINTENANCE_WAFFLE_SWITCH")
-
-    @property
-    def MAINTENANCE_WAFFLE_FLAG(self) -> Any:
-        return self._get("MAINTENANCE_WAFFLE_FLAG")
-
-    @property
-    def MAINTENANCE_WAFFLE_EXEMPT_FLAG(self) -> Any:
-        return self._get("MAINTENANCE_WAFFLE_EXEMPT_FLAG")
-
-    @property
-    def MAINTENANCE_WAFFLE_REFRESH_INTERVAL(self) -> Any:
-        return self._get("MAINTENANCE_WAFFLE_REFRESH_INTERVAL")
-
-    @property
-    def MAINTENANCE_WAFFLE_MAX_STALENESS(self) -> Any:
-        return self._get("MAINTENANCE_WAFFLE_MAX_STALENESS")
-
-    @property
-    def MAINTENANCE_WAFFLE_TRUST_WAFFLE_COOKIES(self) -> Any:
-        return self._get("MAINTENANCE_WAFFLE_TRUST_WAFFLE_COOKIES")
+    E001: Final = "E001"  # 'waffle' is not in INSTALLED_APPS.
+    E002: Final = "E002"  # Our middleware comes before AuthenticationMiddleware.
+    W001: Final = "W001"  # Our middleware is not in MIDDLEWARE.
+    W003: Final = "W003"  # We come after django.contrib.admin: no banner on admin pages.
 
 
-conf = Settings()
+class SettingsId:
+    """IDs of the problems ``build()`` finds in settings (``checks.check_settings``)."""
+
+    E003: Final = "E003"  # MAINTENANCE_MODE is not None, True or False.
+    E004: Final = "E004"  # A yes/no setting is not a boolean.
+    E005: Final = "E005"  # MAINTENANCE_MODE_STATUS_CODE is not a status code from 100 to 599.
+    E006: Final = "E006"  # MAINTENANCE_MODE_RETRY_AFTER is not seconds, an HTTP-date or empty.
+    E007: Final = "E007"  # MAINTENANCE_MODE_RESPONSE_TYPE is unknown and not a function.
+    E008: Final = "E008"  # MAINTENANCE_MODE_TEMPLATE is not a template name.
+    E009: Final = "E009"  # A waffle name setting is not a string of 1 to 100 characters.
+    E010: Final = "E010"  # The targeted and the exempt flag have the same name.
+    E011: Final = "E011"  # An interval setting is not a number of seconds, 0 or more.
+    E012: Final = "E012"  # A list setting is a string or not a list/tuple (a missing comma).
+    E013: Final = "E013"  # An IGNORE_URLS/IGNORE_IP_ADDRESSES entry is not a valid regex.
+    E014: Final = "E014"  # A setting django-maintenance-mode renamed is set under its old name.
+    E015: Final = "E015"  # A function setting cannot be imported or is not callable.
+    E016: Final = "E016"  # MAINTENANCE_MODE_REDIRECT_URL is not a string.
+    W002: Final = "W002"  # A django-maintenance-mode state-storage setting is set: ignored.
 
 
-# Derived configuration. Settings are parsed, compiled and imported once into a frozen
-# ``Config``; a ``setting_changed`` receiver (connected in ``AppConfig.ready``) throws it
-# away so that ``override_settings`` works. The same parser feeds the system checks, which
-# report every problem, and the request path, which logs each problem once and uses the
-# default instead: gunicorn does not run checks, and a bad setting must never become a 500.
+def check_id(id_: str) -> str:
+    """The full ID of a check message, e.g. ``maintenance_waffle.E001``."""
+    return f"maintenance_waffle.{id_}"
 
-RESPONSE_TYPES = ("auto", "html", "json")
-BOOL_SETTINGS = (
-    "MAINTENANCE_MODE_IGNORE_ADMIN_SITE",
-    "MAINTENANCE_MODE_IGNORE_ANONYMOUS_USER",
-    "MAINTENANCE_MODE_IGNORE_AUTHENTICATED_USER",
-    "MAINTENANCE_MODE_IGNORE_STAFF",
-    "MAINTENANCE_MODE_IGNORE_SUPERUSER",
-    "MAINTENANCE_MODE_IGNORE_TESTS",
-    "MAINTENANCE_MODE_LOGOUT_AUTHENTICATED_USER",
-    "MAINTENANCE_MODE_STATE_BACKEND_FALLBACK_VALUE",
-    "MAINTENANCE_WAFFLE_TRUST_WAFFLE_COOKIES",
-)
-NAME_SETTINGS = (
-    "MAINTENANCE_WAFFLE_SWITCH",
-    "MAINTENANCE_WAFFLE_FLAG",
-    "MAINTENANCE_WAFFLE_EXEMPT_FLAG",
-)
-#: django-maintenance-mode renamed these without an alias; upstream ignores them silently.
-RENAMED_SETTINGS = {
-    "MAINTENANCE_MODE_TEMPLATE_CONTEXT": "MAINTENANCE_MODE_GET_CONTEXT",
-    "MAINTENANCE_MODE_GET_TEMPLATE_CONTEXT": "MAINTENANCE_MODE_GET_CONTEXT",
-    "MAINTENANCE_MODE_IGNORE_TEST": "MAINTENANCE_MODE_IGNORE_TESTS",
-}
-#: django-maintenance-mode's state storage: here the state is waffle's.
-IGNORED_SETTINGS = (
-    "MAINTENANCE_MODE_STATE_BACKEND",
-    "MAINTENANCE_MODE_STATE_FILE_NAME",
-    "MAINTENANCE_MODE_STATE_FILE_PATH",
-    "MAINTENANCE_MODE_CACHE_BACKEND",
-)
-SECONDS_SETTINGS = ("MAINTENANCE_WAFFLE_REFRESH_INTERVAL", "MAINTENANCE_WAFFLE_MAX_STALENESS")
+
+# Settings are parsed, compiled and imported once into a frozen ``Config``; a
+# ``setting_changed`` receiver (connected in ``AppConfig.ready``) throws it away so that
+# ``override_settings`` works. The same parsers feed the system checks, which report every
+# problem, and the request path, which logs each problem once and uses the default
+# instead: gunicorn does not run checks, and a bad setting must never become a 500.
 
 
 @dataclass(frozen=True)
@@ -218,6 +70,24 @@ class Problem:
     setting: str
     message: str
     hint: str
+
+
+#: ``parse(name, value, problems)``: the value for ``Config``, or the default after
+#: appending a ``Problem`` to ``problems``.
+Parser = Callable[[str, Any, list[Problem]], Any]
+
+
+@dataclass(frozen=True)
+class Setting:
+    """A setting this app reads, its default, its parser and the ``Config`` field it fills.
+
+    A parser that returns a tuple fills a tuple of fields, one value each.
+    """
+
+    name: str
+    default: Any
+    parse: Parser
+    field: str | tuple[str, ...]
 
 
 @dataclass(frozen=True)
@@ -263,6 +133,125 @@ class Config:
         )
 
 
+# Parsers ---------------------------------------------------------------------------------
+
+RESPONSE_TYPES = ("auto", "html", "json")
+
+
+def _unchanged(value: Any) -> Any:
+    return value
+
+
+@dataclass(frozen=True, eq=False)
+class _Rule:
+    """A parser for a setting whose value is used whole, or not at all.
+
+    A value that ``accepts`` refuses is reported as ``id`` ("settings.NAME <requirement>,
+    not <value>.") and the default is used instead; ``hint`` may name it as
+    ``{default!r}``. The value used is ``convert(value)``.
+    """
+
+    id: str
+    requirement: str
+    hint: str
+    accepts: Callable[[Any], bool]
+    convert: Callable[[Any], Any] = _unchanged
+
+    def __call__(self, name: str, value: Any, problems: list[Problem]) -> Any:
+        if not self.accepts(value):
+            message = f"{self.requirement}, not {value!r}."
+            problems.append(
+                Problem(self.id, name, message, self.hint.format(default=DEFAULTS[name]))
+            )
+            value = DEFAULTS[name]
+        return self.convert(value)
+
+
+def _is_int(value: Any) -> bool:
+    return isinstance(value, int) and not isinstance(value, bool)
+
+
+def _is_none_or_bool(value: Any) -> bool:
+    return value is None or isinstance(value, bool)
+
+
+_override = _Rule(
+    SettingsId.E003,
+    "must be None, True or False",
+    "A string such as 'False' would turn maintenance on: convert it to a bool.",
+    _is_none_or_bool,
+)
+# None is accepted as False: django-maintenance-mode's own defaults used it.
+_bool = _Rule(
+    SettingsId.E004,
+    "must be True or False",
+    "Use a real boolean; strings such as 'False' are true in Python.",
+    _is_none_or_bool,
+    convert=bool,
+)
+_logout = _Rule(
+    SettingsId.E004,
+    "must be None, True or False",
+    "None follows MAINTENANCE_MODE_LOGOUT_AUTHENTICATED_USER.",
+    _is_none_or_bool,
+)
+_redirect_url = _Rule(
+    SettingsId.E016,
+    "must be a URL, a URL name or None",
+    "For example '/maintenance/'.",
+    lambda value: value is None or isinstance(value, (str, Promise)),
+    convert=lambda value: None if value is None else str(value),
+)
+_template = _Rule(
+    SettingsId.E008,
+    "must be a template name",
+    "The default is {default!r}.",
+    lambda value: isinstance(value, str) and value != "",
+)
+_http_status = _Rule(
+    SettingsId.E005,
+    "must be an HTTP status code from 100 to 599",
+    "503 (Service Unavailable) is the code for maintenance (RFC 9110, 15.6.4).",
+    lambda value: _is_int(value) and 100 <= value <= 599,
+)
+
+
+def _status_code(name: str, value: Any, problems: list[Problem]) -> Any:
+    if isinstance(value, str) and value.isascii() and value.isdigit():
+        value = int(value)
+    return _http_status(name, value, problems)
+
+
+def _retry_after_header(value: Any) -> str | None:
+    # Seconds or an HTTP-date, passed through as upstream does (RFC 9110, 10.2.3).
+    if not value:
+        return None
+    return value if isinstance(value, str) else str(value)
+
+
+_retry_after = _Rule(
+    SettingsId.E006,
+    "must be a number of seconds, an HTTP-date string or None",
+    "For example 3600; 0 or None sends no Retry-After header.",
+    lambda value: not value or isinstance(value, str) or (_is_int(value) and value > 0),
+    convert=_retry_after_header,
+)
+# Waffle's name columns are CharField(max_length=100).
+_waffle_name = _Rule(
+    SettingsId.E009,
+    "must be a waffle name (a string of 1 to 100 characters)",
+    "The default is {default!r}.",
+    lambda value: isinstance(value, str) and 0 < len(value) <= 100,
+)
+_seconds = _Rule(
+    SettingsId.E011,
+    "must be a number of seconds (0 or more)",
+    "For example {default!r}.",
+    lambda value: (_is_int(value) or isinstance(value, float)) and value >= 0,
+    convert=float,
+)
+
+
 def _resolve_function(value: Any) -> tuple[Callable[..., Any] | None, str]:
     """Import a dotted path; on failure return None and what went wrong."""
     if not isinstance(value, str):
@@ -276,21 +265,21 @@ def _resolve_function(value: Any) -> tuple[Callable[..., Any] | None, str]:
     return function, ""
 
 
-def _function(name: str, problems: list[Problem]) -> Callable[..., Any] | None:
-    value = getattr(conf, name)
-    if value is None:
-        return None
+def _import_function(
+    name: str, value: Any, problems: list[Problem], id_: str, requirement: str, hint: str
+) -> Callable[..., Any] | None:
+    """Import the function at dotted path ``value``; if that fails, report why as ``id_``."""
     function, error = _resolve_function(value)
     if function is None:
-        problems.append(
-            Problem(
-                "E015",
-                name,
-                error,
-                "Give the dotted path of a function, e.g. 'myproject.utils.my_function', or None.",
-            )
-        )
+        problems.append(Problem(id_, name, requirement + error, hint))
     return function
+
+
+def _function(name: str, value: Any, problems: list[Problem]) -> Callable[..., Any] | None:
+    if value is None:
+        return None
+    hint = "Give the dotted path of a function, e.g. 'myproject.utils.my_function', or None."
+    return _import_function(name, value, problems, SettingsId.E015, "", hint)
 
 
 def _sequence(name: str, value: Any, problems: list[Problem]) -> tuple[Any, ...]:
@@ -300,7 +289,7 @@ def _sequence(name: str, value: Any, problems: list[Problem]) -> tuple[Any, ...]
         return tuple(value)
     problems.append(
         Problem(
-            "E012",
+            SettingsId.E012,
             name,
             f"must be a list or a tuple, not {type(value).__name__}.",
             "A string is not a sequence of patterns: write ('/health/',) with the comma.",
@@ -318,7 +307,7 @@ def _compile(name: str, entry: Any, problems: list[Problem]) -> re.Pattern[str] 
         except re.error as error:
             problems.append(
                 Problem(
-                    "E013",
+                    SettingsId.E013,
                     name,
                     f"{str(entry)!r} is not a valid regular expression: {error}.",
                     "Fix or escape the pattern (re.escape).",
@@ -327,7 +316,7 @@ def _compile(name: str, entry: Any, problems: list[Problem]) -> re.Pattern[str] 
             return None
     problems.append(
         Problem(
-            "E013",
+            SettingsId.E013,
             name,
             f"{entry!r} is not a string or a compiled pattern.",
             "Each entry must be a regular expression, as a string or re.compile(...).",
@@ -336,10 +325,18 @@ def _compile(name: str, entry: Any, problems: list[Problem]) -> re.Pattern[str] 
     return None
 
 
-def _ip_entries(
-    value: Any, problems: list[Problem]
+def _patterns(name: str, value: Any, problems: list[Problem]) -> tuple[re.Pattern[str], ...]:
+    return tuple(
+        pattern
+        for entry in _sequence(name, value, problems)
+        if (pattern := _compile(name, entry, problems)) is not None
+    )
+
+
+def _ip_addresses(
+    name: str, value: Any, problems: list[Problem]
 ) -> tuple[tuple[IPNetwork, ...], tuple[re.Pattern[str], ...]]:
-    name = "MAINTENANCE_MODE_IGNORE_IP_ADDRESSES"
+    """Addresses and CIDR networks, matched as such; other entries are regexes."""
     networks: list[IPNetwork] = []
     patterns: list[re.Pattern[str]] = []
     for entry in _sequence(name, value, problems):
@@ -355,67 +352,134 @@ def _ip_entries(
     return tuple(networks), tuple(patterns)
 
 
-def _bool(name: str, problems: list[Problem]) -> bool:
-    value = getattr(conf, name)
-    # None is accepted as False: django-maintenance-mode's own defaults used it.
-    if value is None or isinstance(value, bool):
-        return bool(value)
-    problems.append(
-        Problem(
-            "E004",
-            name,
-            f"must be True or False, not {value!r}.",
-            "Use a real boolean; strings such as 'False' are true in Python.",
-        )
+def _response_type(
+    name: str, value: Any, problems: list[Problem]
+) -> tuple[str, Callable[..., Any] | None]:
+    """``(response_type, response_type_function)``: a name, or the default and a function."""
+    if value in RESPONSE_TYPES:
+        return value, None
+    requirement = "must be 'auto', 'html', 'json' or the dotted path of a function: "
+    hint = (
+        "Use 'auto' (JSON for clients that ask for it, HTML otherwise), 'html', 'json', or a "
+        "function(request) returning one of those."
     )
-    return bool(DEFAULTS[name])
+    function = _import_function(name, value, problems, SettingsId.E007, requirement, hint)
+    return DEFAULTS[name], function
 
 
-def _optional_bool(name: str, problems: list[Problem]) -> bool | None:
-    """None (follow MAINTENANCE_MODE_LOGOUT_AUTHENTICATED_USER), True or False."""
-    value = getattr(conf, name)
-    if value is None or isinstance(value, bool):
-        return value
-    problems.append(
-        Problem(
-            "E004",
-            name,
-            f"must be None, True or False, not {value!r}.",
-            "None follows MAINTENANCE_MODE_LOGOUT_AUTHENTICATED_USER.",
-        )
-    )
-    return None
+# The settings ----------------------------------------------------------------------------
+
+#: Every setting this app reads, in README's order: name, default, parser, Config field(s).
+#: ``MAINTENANCE_MODE_*`` names and defaults follow django-maintenance-mode, except where
+#: the README says otherwise.
+_TABLE: tuple[tuple[str, Any, Parser, str | tuple[str, ...]], ...] = (
+    ("MAINTENANCE_MODE", None, _override, "override"),
+    ("MAINTENANCE_MODE_IGNORE_ADMIN_SITE", True, _bool, "ignore_admin_site"),
+    ("MAINTENANCE_MODE_IGNORE_ANONYMOUS_USER", False, _bool, "ignore_anonymous_user"),
+    ("MAINTENANCE_MODE_IGNORE_AUTHENTICATED_USER", False, _bool, "ignore_authenticated_user"),
+    ("MAINTENANCE_MODE_IGNORE_STAFF", False, _bool, "ignore_staff"),
+    ("MAINTENANCE_MODE_IGNORE_SUPERUSER", False, _bool, "ignore_superuser"),
+    ("MAINTENANCE_MODE_IGNORE_TESTS", False, _bool, "ignore_tests"),
+    (
+        "MAINTENANCE_MODE_IGNORE_IP_ADDRESSES",
+        (),
+        _ip_addresses,
+        ("ignore_ip_networks", "ignore_ip_patterns"),
+    ),
+    ("MAINTENANCE_MODE_GET_CLIENT_IP_ADDRESS", None, _function, "get_client_ip_address"),
+    ("MAINTENANCE_MODE_GET_AUTHENTICATED_USER", None, _function, "get_authenticated_user"),
+    ("MAINTENANCE_MODE_LOGOUT_AUTHENTICATED_USER", False, _bool, "logout_authenticated_user"),
+    ("MAINTENANCE_MODE_LOGOUT_STAFF_USER", None, _logout, "logout_staff_user"),
+    ("MAINTENANCE_MODE_LOGOUT_SUPERUSER", None, _logout, "logout_superuser"),
+    ("MAINTENANCE_MODE_IGNORE_URLS", (), _patterns, "ignore_url_patterns"),
+    ("MAINTENANCE_MODE_REDIRECT_URL", None, _redirect_url, "redirect_url"),
+    (
+        "MAINTENANCE_MODE_RESPONSE_TYPE",
+        "auto",
+        _response_type,
+        ("response_type", "response_type_function"),
+    ),
+    ("MAINTENANCE_MODE_GET_CONTEXT", None, _function, "get_context"),
+    ("MAINTENANCE_MODE_TEMPLATE", "503.html", _template, "template"),
+    ("MAINTENANCE_MODE_STATUS_CODE", 503, _status_code, "status_code"),
+    ("MAINTENANCE_MODE_RETRY_AFTER", 3600, _retry_after, "retry_after"),
+    ("MAINTENANCE_MODE_STATE_BACKEND_FALLBACK_VALUE", False, _bool, "fallback_value"),
+    ("MAINTENANCE_WAFFLE_SWITCH", "maintenance_mode", _waffle_name, "switch_name"),
+    ("MAINTENANCE_WAFFLE_FLAG", "maintenance_mode", _waffle_name, "flag_name"),
+    ("MAINTENANCE_WAFFLE_EXEMPT_FLAG", "maintenance_mode_exempt", _waffle_name, "exempt_flag_name"),
+    ("MAINTENANCE_WAFFLE_REFRESH_INTERVAL", 1.0, _seconds, "refresh_interval"),
+    ("MAINTENANCE_WAFFLE_MAX_STALENESS", 300.0, _seconds, "max_staleness"),
+    ("MAINTENANCE_WAFFLE_TRUST_WAFFLE_COOKIES", False, _bool, "trust_waffle_cookies"),
+)
+SETTINGS: tuple[Setting, ...] = tuple(Setting(*row) for row in _TABLE)
+DEFAULTS: dict[str, Any] = {setting.name: setting.default for setting in SETTINGS}
+
+#: django-maintenance-mode renamed these without an alias; upstream ignores them silently.
+RENAMED_SETTINGS = {
+    "MAINTENANCE_MODE_TEMPLATE_CONTEXT": "MAINTENANCE_MODE_GET_CONTEXT",
+    "MAINTENANCE_MODE_GET_TEMPLATE_CONTEXT": "MAINTENANCE_MODE_GET_CONTEXT",
+    "MAINTENANCE_MODE_IGNORE_TEST": "MAINTENANCE_MODE_IGNORE_TESTS",
+}
+#: django-maintenance-mode's state storage: here the state is waffle's.
+IGNORED_SETTINGS = (
+    "MAINTENANCE_MODE_STATE_BACKEND",
+    "MAINTENANCE_MODE_STATE_FILE_NAME",
+    "MAINTENANCE_MODE_STATE_FILE_PATH",
+    "MAINTENANCE_MODE_CACHE_BACKEND",
+)
 
 
-def _seconds(name: str, problems: list[Problem]) -> float:
-    value = getattr(conf, name)
-    if isinstance(value, (int, float)) and not isinstance(value, bool) and value >= 0:
-        return float(value)
-    problems.append(
-        Problem(
-            "E011",
-            name,
-            f"must be a number of seconds (0 or more), not {value!r}.",
-            f"For example {DEFAULTS[name]!r}.",
-        )
-    )
-    return float(DEFAULTS[name])
+class Settings:
+    """Read the app's settings from ``django.conf.settings`` at the time of use.
+
+    One property per setting of ``SETTINGS``, named exactly like the setting, so that
+    ``override_settings`` is always honoured.
+    """
+
+    if TYPE_CHECKING:
+        # The properties are added below, from SETTINGS; settings are Any.
+        def __getattr__(self, name: str) -> Any: ...
 
 
-def _waffle_name(name: str, problems: list[Problem]) -> str:
-    value = getattr(conf, name)
-    # Waffle's name columns are CharField(max_length=100).
-    if isinstance(value, str) and 0 < len(value) <= 100:
-        return value
-    problems.append(
-        Problem(
-            "E009",
-            name,
-            f"must be a waffle name (a string of 1 to 100 characters), not {value!r}.",
-            f"The default is {DEFAULTS[name]!r}.",
-        )
-    )
-    return str(DEFAULTS[name])
+def _reader(setting: Setting) -> property:
+    def read(self: Settings) -> Any:
+        return getattr(settings, setting.name, setting.default)
+
+    return property(read, doc=f"settings.{setting.name}, or {setting.default!r}.")
+
+
+for _setting in SETTINGS:
+    setattr(Settings, _setting.name, _reader(_setting))
+
+conf = Settings()
+
+
+# build() ---------------------------------------------------------------------------------
+
+#: The order in which build() reports problems, kept from earlier releases (it is the order
+#: of ``manage.py check``'s messages): renamed and ignored settings first, then by parser in
+#: this order, then the function and logout settings; for one parser, in SETTINGS' order.
+_REPORT_ORDER: tuple[Parser, ...] = (
+    _override,
+    _bool,
+    _waffle_name,
+    _seconds,
+    _ip_addresses,
+    _patterns,
+    _redirect_url,
+    _response_type,
+    _template,
+    _status_code,
+    _retry_after,
+)
+_PARSERS = {setting.name: setting.parse for setting in SETTINGS}
+
+
+def _report_rank(problem: Problem) -> int:
+    parse = _PARSERS.get(problem.setting)
+    if parse is None:
+        return -1
+    return _REPORT_ORDER.index(parse) if parse in _REPORT_ORDER else len(_REPORT_ORDER)
 
 
 def build() -> Config:
@@ -425,7 +489,7 @@ def build() -> Config:
         if hasattr(settings, old):
             problems.append(
                 Problem(
-                    "E014",
+                    SettingsId.E014,
                     old,
                     f"was renamed to {new}; the old name has no effect.",
                     f"Rename settings.{old} to settings.{new}.",
@@ -435,7 +499,7 @@ def build() -> Config:
         if hasattr(settings, name):
             problems.append(
                 Problem(
-                    "W002",
+                    SettingsId.W002,
                     name,
                     "is ignored: the maintenance state is kept in waffle's switch, shared "
                     "by every process through the database.",
@@ -443,152 +507,30 @@ def build() -> Config:
                 )
             )
 
-    override = conf.MAINTENANCE_MODE
-    if override is not None and not isinstance(override, bool):
-        problems.append(
-            Problem(
-                "E003",
-                "MAINTENANCE_MODE",
-                f"must be None, True or False, not {override!r}.",
-                "A string such as 'False' would turn maintenance on: convert it to a bool.",
-            )
-        )
-        override = None
+    values: dict[str, Any] = {}
+    for setting in SETTINGS:
+        value = setting.parse(setting.name, getattr(conf, setting.name), problems)
+        if isinstance(setting.field, str):
+            values[setting.field] = value
+        else:
+            values.update(zip(setting.field, value, strict=True))
 
-    bools = {name: _bool(name, problems) for name in BOOL_SETTINGS}
-    names = {name: _waffle_name(name, problems) for name in NAME_SETTINGS}
-    if names["MAINTENANCE_WAFFLE_FLAG"] == names["MAINTENANCE_WAFFLE_EXEMPT_FLAG"]:
+    if values["flag_name"] == values["exempt_flag_name"]:
         problems.append(
             Problem(
-                "E010",
+                SettingsId.E010,
                 "MAINTENANCE_WAFFLE_EXEMPT_FLAG",
                 "must differ from MAINTENANCE_WAFFLE_FLAG: one flag cannot both put "
                 "requests into maintenance and exempt them.",
                 f"Use {DEFAULTS['MAINTENANCE_WAFFLE_EXEMPT_FLAG']!r}.",
             )
         )
-        for name in ("MAINTENANCE_WAFFLE_FLAG", "MAINTENANCE_WAFFLE_EXEMPT_FLAG"):
-            names[name] = DEFAULTS[name]
-    seconds = {name: _seconds(name, problems) for name in SECONDS_SETTINGS}
+        # The defaults always differ.
+        values["flag_name"] = DEFAULTS["MAINTENANCE_WAFFLE_FLAG"]
+        values["exempt_flag_name"] = DEFAULTS["MAINTENANCE_WAFFLE_EXEMPT_FLAG"]
 
-    networks, ip_patterns = _ip_entries(conf.MAINTENANCE_MODE_IGNORE_IP_ADDRESSES, problems)
-    url_patterns = tuple(
-        pattern
-        for entry in _sequence(
-            "MAINTENANCE_MODE_IGNORE_URLS", conf.MAINTENANCE_MODE_IGNORE_URLS, problems
-        )
-        if (pattern := _compile("MAINTENANCE_MODE_IGNORE_URLS", entry, problems)) is not None
-    )
-
-    redirect_url = conf.MAINTENANCE_MODE_REDIRECT_URL
-    if redirect_url is not None and not isinstance(redirect_url, (str, Promise)):
-        problems.append(
-            Problem(
-                "E016",
-                "MAINTENANCE_MODE_REDIRECT_URL",
-                f"must be a URL, a URL name or None, not {redirect_url!r}.",
-                "For example '/maintenance/'.",
-            )
-        )
-        redirect_url = None
-
-    response_type = conf.MAINTENANCE_MODE_RESPONSE_TYPE
-    response_type_function = None
-    if response_type not in RESPONSE_TYPES:
-        response_type_function, error = _resolve_function(response_type)
-        if response_type_function is None:
-            problems.append(
-                Problem(
-                    "E007",
-                    "MAINTENANCE_MODE_RESPONSE_TYPE",
-                    f"must be 'auto', 'html', 'json' or the dotted path of a function: {error}",
-                    "Use 'auto' (JSON for clients that ask for it, HTML otherwise), 'html', "
-                    "'json', or a function(request) returning one of those.",
-                )
-            )
-        response_type = DEFAULTS["MAINTENANCE_MODE_RESPONSE_TYPE"]
-
-    template = conf.MAINTENANCE_MODE_TEMPLATE
-    if not isinstance(template, str) or not template:
-        problems.append(
-            Problem(
-                "E008",
-                "MAINTENANCE_MODE_TEMPLATE",
-                f"must be a template name, not {template!r}.",
-                "The default is '503.html'.",
-            )
-        )
-        template = DEFAULTS["MAINTENANCE_MODE_TEMPLATE"]
-
-    status_code = conf.MAINTENANCE_MODE_STATUS_CODE
-    if isinstance(status_code, str) and status_code.isascii() and status_code.isdigit():
-        status_code = int(status_code)
-    if (
-        isinstance(status_code, bool)
-        or not isinstance(status_code, int)
-        or not (100 <= status_code <= 599)
-    ):
-        problems.append(
-            Problem(
-                "E005",
-                "MAINTENANCE_MODE_STATUS_CODE",
-                f"must be an HTTP status code from 100 to 599, not {status_code!r}.",
-                "503 (Service Unavailable) is the code for maintenance (RFC 9110, 15.6.4).",
-            )
-        )
-        status_code = DEFAULTS["MAINTENANCE_MODE_STATUS_CODE"]
-
-    retry_after = conf.MAINTENANCE_MODE_RETRY_AFTER
-    if not retry_after:
-        retry_after_header = None
-    elif isinstance(retry_after, int) and not isinstance(retry_after, bool) and retry_after > 0:
-        retry_after_header = str(retry_after)
-    elif isinstance(retry_after, str):
-        # Seconds or an HTTP-date, passed through as upstream does (RFC 9110, 10.2.3).
-        retry_after_header = retry_after
-    else:
-        problems.append(
-            Problem(
-                "E006",
-                "MAINTENANCE_MODE_RETRY_AFTER",
-                f"must be a number of seconds, an HTTP-date string or None, not {retry_after!r}.",
-                "For example 3600; 0 or None sends no Retry-After header.",
-            )
-        )
-        retry_after_header = str(DEFAULTS["MAINTENANCE_MODE_RETRY_AFTER"])
-
-    return Config(
-        override=override,
-        ignore_admin_site=bools["MAINTENANCE_MODE_IGNORE_ADMIN_SITE"],
-        ignore_anonymous_user=bools["MAINTENANCE_MODE_IGNORE_ANONYMOUS_USER"],
-        ignore_authenticated_user=bools["MAINTENANCE_MODE_IGNORE_AUTHENTICATED_USER"],
-        ignore_staff=bools["MAINTENANCE_MODE_IGNORE_STAFF"],
-        ignore_superuser=bools["MAINTENANCE_MODE_IGNORE_SUPERUSER"],
-        ignore_tests=bools["MAINTENANCE_MODE_IGNORE_TESTS"],
-        ignore_ip_networks=networks,
-        ignore_ip_patterns=ip_patterns,
-        get_client_ip_address=_function("MAINTENANCE_MODE_GET_CLIENT_IP_ADDRESS", problems),
-        get_authenticated_user=_function("MAINTENANCE_MODE_GET_AUTHENTICATED_USER", problems),
-        logout_authenticated_user=bools["MAINTENANCE_MODE_LOGOUT_AUTHENTICATED_USER"],
-        logout_staff_user=_optional_bool("MAINTENANCE_MODE_LOGOUT_STAFF_USER", problems),
-        logout_superuser=_optional_bool("MAINTENANCE_MODE_LOGOUT_SUPERUSER", problems),
-        ignore_url_patterns=url_patterns,
-        redirect_url=None if redirect_url is None else str(redirect_url),
-        response_type=response_type,
-        response_type_function=response_type_function,
-        get_context=_function("MAINTENANCE_MODE_GET_CONTEXT", problems),
-        template=template,
-        status_code=status_code,
-        retry_after=retry_after_header,
-        fallback_value=bools["MAINTENANCE_MODE_STATE_BACKEND_FALLBACK_VALUE"],
-        switch_name=names["MAINTENANCE_WAFFLE_SWITCH"],
-        flag_name=names["MAINTENANCE_WAFFLE_FLAG"],
-        exempt_flag_name=names["MAINTENANCE_WAFFLE_EXEMPT_FLAG"],
-        refresh_interval=seconds["MAINTENANCE_WAFFLE_REFRESH_INTERVAL"],
-        max_staleness=seconds["MAINTENANCE_WAFFLE_MAX_STALENESS"],
-        trust_waffle_cookies=bools["MAINTENANCE_WAFFLE_TRUST_WAFFLE_COOKIES"],
-        problems=tuple(problems),
-    )
+    problems.sort(key=_report_rank)
+    return Config(**values, problems=tuple(problems))
 
 
 _config: Config | None = None
@@ -605,10 +547,10 @@ def get_config() -> Config:
             if problem not in _logged:
                 _logged.add(problem)
                 logger.error(
-                    "settings.%s %s The value is ignored. (maintenance_waffle.%s)",
+                    "settings.%s %s The value is ignored. (%s)",
                     problem.setting,
                     problem.message,
-                    problem.id,
+                    check_id(problem.id),
                 )
     return config
 

@@ -1,7 +1,6 @@
 from __future__ import annotations
 
 import re
-from pathlib import Path
 from typing import Any
 
 import pytest
@@ -11,8 +10,9 @@ from django.core.management import call_command
 from django.core.management.base import SystemCheckError
 from django.test import modify_settings, override_settings
 
-import maintenance_waffle
 from maintenance_waffle.checks import check_installation, check_settings
+from maintenance_waffle.conf import InstallationId, SettingsId
+from tests.checks_helpers import check_ids
 
 OURS = "maintenance_waffle.middleware.MaintenanceModeMiddleware"
 AUTH = "django.contrib.auth.middleware.AuthenticationMiddleware"
@@ -282,17 +282,12 @@ def test_subclass_counts_as_our_middleware():
 # IDs --------------------------------------------------------------------------------------
 
 
-def _ids_in_source(name: str) -> list[str]:
-    source = (Path(maintenance_waffle.__file__).parent / name).read_text()
-    return re.findall(r"[\"'](?:maintenance_waffle\.)?([EW]\d{3})[\"']", source)
-
-
 def test_installation_and_settings_ids_do_not_overlap():
-    installation = _ids_in_source("checks.py")
+    installation = check_ids(InstallationId)
     assert sorted(installation) == ["E001", "E002", "W001", "W003"]
-    assert not set(installation) & set(_ids_in_source("conf.py"))
+    assert not set(installation) & set(check_ids(SettingsId))
 
 
 def test_every_settings_id_is_reachable():
     reached = {id_ for _, expected in BAD_SETTINGS for id_ in expected}
-    assert reached == set(_ids_in_source("conf.py"))
+    assert reached == set(check_ids(SettingsId))

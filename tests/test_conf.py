@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import dataclasses
 import ipaddress
 import logging
 import re
@@ -12,7 +13,16 @@ from django.urls import reverse_lazy
 from django.utils import timezone
 
 from maintenance_waffle import conf
-from maintenance_waffle.conf import BOOL_SETTINGS, DEFAULTS, NAME_SETTINGS, SECONDS_SETTINGS
+from maintenance_waffle.conf import DEFAULTS, SETTINGS
+
+
+def parsed_by(parse: conf.Parser) -> list[str]:
+    return [setting.name for setting in SETTINGS if setting.parse is parse]
+
+
+BOOL_SETTINGS = parsed_by(conf._bool)
+NAME_SETTINGS = parsed_by(conf._waffle_name)
+SECONDS_SETTINGS = parsed_by(conf._seconds)
 
 
 def problem_ids(**overrides: Any) -> list[str]:
@@ -26,6 +36,18 @@ def problem_ids(**overrides: Any) -> list[str]:
 def test_settings_has_exactly_one_property_per_default():
     names = {name for name in vars(conf.Settings) if name.isupper()}
     assert names == set(DEFAULTS)
+
+
+def test_every_config_field_is_filled_by_exactly_one_setting():
+    filled = [
+        name
+        for setting in SETTINGS
+        for name in ((setting.field,) if isinstance(setting.field, str) else setting.field)
+    ]
+    assert sorted(filled) == sorted(
+        field.name for field in dataclasses.fields(conf.Config) if field.name != "problems"
+    )
+    assert [setting.name for setting in SETTINGS] == list(DEFAULTS)
 
 
 @pytest.mark.parametrize("name", sorted(DEFAULTS))
