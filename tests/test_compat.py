@@ -42,7 +42,6 @@ from __future__ import annotations
 
 import logging
 import re
-import sys
 from collections.abc import Iterator
 from datetime import date, datetime, timedelta
 from io import StringIO
@@ -73,7 +72,6 @@ from maintenance_waffle.core import (
     override_maintenance_mode,
     set_maintenance_mode,
 )
-from maintenance_waffle.decision import running_tests
 from maintenance_waffle.decorators import force_maintenance_mode_off, force_maintenance_mode_on
 from maintenance_waffle.http import get_maintenance_response
 from maintenance_waffle.logging import RequireNotMaintenanceMode503
@@ -1185,26 +1183,6 @@ def test_extra_command_interactive_prompt_text(monkeypatch: pytest.MonkeyPatch) 
     monkeypatch.setattr("builtins.input", answers)
     command("on", "--interactive", verbosity=3)
     assert answers.prompts == ["maintenance mode on? (y/N) "]
-
-
-@pytest.mark.parametrize(
-    ("argv", "pytest_running", "expected"),
-    [
-        (["runtests.py"], False, True),
-        (["manage.py", "test"], False, True),
-        (["django-admin", "test", "app"], False, True),
-        (["manage.py", "runserver"], False, False),
-        ([], False, False),
-        (["gunicorn"], True, True),
-    ],
-)
-def test_extra_running_tests_detection(
-    monkeypatch: pytest.MonkeyPatch, argv: list[str], pytest_running: bool, expected: bool
-) -> None:
-    monkeypatch.setattr(sys, "argv", argv)
-    if not pytest_running:
-        monkeypatch.delenv("PYTEST_CURRENT_TEST")
-    assert running_tests() is expected
 
 
 # Deliberate differences --------------------------------------------------------------

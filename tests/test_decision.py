@@ -746,6 +746,7 @@ def test_reset_forgets_what_was_derived_from_urlconfs(rf: RequestFactory) -> Non
         (["manage.py", "test"], False, True),
         (["django-admin", "test", "app"], False, True),
         (["./runtests.py"], False, True),
+        (["runtests.py"], False, True),
         (["manage.py", "runserver"], False, False),
         (["gunicorn"], False, False),
         ([], False, False),
