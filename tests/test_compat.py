@@ -14,7 +14,7 @@ test_backends (10)          Does not apply: state storage is replaced by waffle'
                             with a warning: test_difference_state_storage_settings_warn_...
 test_core (14)              test_core_* (set/get, MAINTENANCE_MODE, schedules and their
                             validation, USE_TZ=False), test_override_maintenance_mode_*,
-                            test_maintenance_mode_on/off_context_manager. Not applicable:
+                            test_maintenance_mode_on_off_context_manager. Not applicable:
                             test_core_invalid_file_path and the state-file half of
                             test_core_invalid_argument (no state file).
 test_decorators (3)         test_decorators_*.
@@ -42,7 +42,8 @@ from __future__ import annotations
 
 import logging
 import re
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
+from contextlib import AbstractContextManager
 from datetime import date, datetime, timedelta
 from io import StringIO
 from typing import Any
@@ -355,18 +356,15 @@ def test_override_maintenance_mode_as_decorator(initial: bool, value: bool) -> N
 
 
 @pytest.mark.parametrize("initial", [True, False])
-def test_maintenance_mode_on_context_manager(initial: bool) -> None:
+@pytest.mark.parametrize(
+    ("context_manager", "value"), [(maintenance_mode_on, True), (maintenance_mode_off, False)]
+)
+def test_maintenance_mode_on_off_context_manager(
+    initial: bool, context_manager: Callable[[], AbstractContextManager[Any]], value: bool
+) -> None:
     set_maintenance_mode(initial)
-    with maintenance_mode_on():
-        assert get_maintenance_mode() is True
-    assert get_maintenance_mode() is initial
-
-
-@pytest.mark.parametrize("initial", [True, False])
-def test_maintenance_mode_off_context_manager(initial: bool) -> None:
-    set_maintenance_mode(initial)
-    with maintenance_mode_off():
-        assert get_maintenance_mode() is False
+    with context_manager():
+        assert get_maintenance_mode() is value
     assert get_maintenance_mode() is initial
 
 
@@ -376,32 +374,16 @@ FORCE_OFF = ["/force-off/", "/class-force-off/"]
 FORCE_ON = ["/force-on/", "/class-force-on/"]
 
 
-@pytest.mark.parametrize("mode", [True, False])
-@pytest.mark.parametrize("path", FORCE_OFF)
-def test_decorators_with_middleware_force_off(
-    http: Any, settings: Settings, mode: bool, path: str
-) -> None:
-    settings.MAINTENANCE_MODE = mode
-    assert http.get(path).status_code == 200
-
-
-@pytest.mark.parametrize("mode", [True, False])
-@pytest.mark.parametrize("path", FORCE_ON)
-def test_decorators_with_middleware_force_on(
-    http: Any, settings: Settings, mode: bool, path: str
-) -> None:
-    settings.MAINTENANCE_MODE = mode
-    assert http.get(path).status_code == 503
-
-
+@pytest.mark.parametrize("middleware", [True, False])
 @pytest.mark.parametrize("mode", [True, False])
 @pytest.mark.parametrize(
     ("path", "status"), [(path, 200) for path in FORCE_OFF] + [(path, 503) for path in FORCE_ON]
 )
-def test_decorators_without_middleware(
-    http: Any, settings: Settings, mode: bool, path: str, status: int
+def test_decorators_with_and_without_middleware(
+    http: Any, settings: Settings, middleware: bool, mode: bool, path: str, status: int
 ) -> None:
-    settings.MIDDLEWARE = [entry for entry in settings.MIDDLEWARE if entry != MIDDLEWARE]
+    if not middleware:
+        settings.MIDDLEWARE = [entry for entry in settings.MIDDLEWARE if entry != MIDDLEWARE]
     settings.MAINTENANCE_MODE = mode
     assert http.get(path).status_code == status
 
@@ -768,34 +750,27 @@ LOGOUT_CASES = [
 ]
 
 
-@pytest.mark.parametrize(("logout_all", "logout_staff", "still_logged_in"), LOGOUT_CASES)
-def test_middleware_logout_staff_user(
-    http: Any,
-    settings: Settings,
-    logout_all: bool,
-    logout_staff: bool | None,
-    still_logged_in: bool,
-) -> None:
-    settings.MAINTENANCE_MODE_LOGOUT_AUTHENTICATED_USER = logout_all
-    settings.MAINTENANCE_MODE_LOGOUT_STAFF_USER = logout_staff
-    http.force_login(make_user("staff"))
-    set_maintenance_mode(True)
-    assert http.get("/").status_code == 503
-    assert logged_in(http) is still_logged_in
-
-
 @pytest.mark.usefixtures("upstream_exemptions")
-@pytest.mark.parametrize(("logout_all", "logout_superuser", "still_logged_in"), LOGOUT_CASES)
-def test_middleware_logout_superuser(
+@pytest.mark.parametrize(("logout_all", "logout_specific", "still_logged_in"), LOGOUT_CASES)
+@pytest.mark.parametrize(
+    ("kind", "specific_setting"),
+    [
+        ("staff", "MAINTENANCE_MODE_LOGOUT_STAFF_USER"),
+        ("superuser", "MAINTENANCE_MODE_LOGOUT_SUPERUSER"),
+    ],
+)
+def test_middleware_logout_staff_user_or_superuser(
     http: Any,
     settings: Settings,
+    kind: str,
+    specific_setting: str,
     logout_all: bool,
-    logout_superuser: bool | None,
+    logout_specific: bool | None,
     still_logged_in: bool,
 ) -> None:
     settings.MAINTENANCE_MODE_LOGOUT_AUTHENTICATED_USER = logout_all
-    settings.MAINTENANCE_MODE_LOGOUT_SUPERUSER = logout_superuser
-    http.force_login(make_user("superuser"))
+    setattr(settings, specific_setting, logout_specific)
+    http.force_login(make_user(kind))
     set_maintenance_mode(True)
     assert http.get("/").status_code == 503
     assert logged_in(http) is still_logged_in

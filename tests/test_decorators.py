@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+from contextlib import AbstractContextManager, nullcontext
 from typing import Any
 
 import pytest
@@ -108,14 +109,26 @@ def test_force_on_wraps_the_view() -> None:
 # Through the stack (WSGI and ASGI) ------------------------------------------------------
 
 
+def with_middleware(middleware: bool) -> AbstractContextManager[Any]:
+    return nullcontext() if middleware else WITHOUT_MIDDLEWARE
+
+
 @pytest.mark.django_db
-@pytest.mark.parametrize("switch", [True, False])
+@pytest.mark.parametrize(
+    ("middleware", "switch", "home"),
+    [
+        (True, True, 503),
+        (True, False, 200),
+        # Nothing answers 503 without the middleware, decorated or not.
+        (False, True, 200),
+    ],
+)
 @pytest.mark.parametrize(("path", "body"), FORCE_OFF)
 def test_force_off_views_answer_whatever_the_switch(
-    http: Any, switch: bool, path: str, body: bytes
+    http: Any, middleware: bool, switch: bool, home: int, path: str, body: bytes
 ) -> None:
-    with override_switch("maintenance_mode", active=switch):
-        assert http.get("/").status_code == (503 if switch else 200)
+    with with_middleware(middleware), override_switch("maintenance_mode", active=switch):
+        assert http.get("/").status_code == home
         response = http.get(path)
     assert response.status_code == 200
     assert response.content == body
@@ -149,17 +162,6 @@ def test_force_on_without_the_middleware(http: Any, path: str) -> None:
 
 
 @pytest.mark.django_db
-@pytest.mark.parametrize(("path", "body"), FORCE_OFF)
-def test_force_off_without_the_middleware(http: Any, path: str, body: bytes) -> None:
-    with WITHOUT_MIDDLEWARE, override_switch("maintenance_mode", active=True):
-        # Nothing answers 503 without the middleware, decorated or not.
-        assert http.get("/").status_code == 200
-        response = http.get(path)
-    assert response.status_code == 200
-    assert response.content == body
-
-
-@pytest.mark.django_db
 @pytest.mark.parametrize("middleware", [True, False])
 @pytest.mark.parametrize("path", FORCE_ON)
 def test_force_on_page_is_in_maintenance_for_the_context_processor(
@@ -167,13 +169,8 @@ def test_force_on_page_is_in_maintenance_for_the_context_processor(
 ) -> None:
     # The switch is off, so only request.maintenance_mode can make the page say True.
     settings.MAINTENANCE_MODE_TEMPLATE = "tests/503_custom.html"
-    if not middleware:
-        settings.MIDDLEWARE = [
-            entry
-            for entry in settings.MIDDLEWARE
-            if entry != "maintenance_waffle.middleware.MaintenanceModeMiddleware"
-        ]
-    response = http.get(path)
+    with with_middleware(middleware):
+        response = http.get(path)
     assert response.status_code == 503
     assert b"maintenance_mode=True" in response.content
     assert f"path={path}".encode() in response.content
