@@ -1,7 +1,13 @@
-"""Deciding a request: a pure function of (request, snapshot, configuration).
+"""Deciding a request, from (request, snapshot, configuration).
 
-Nothing here reads the database or a cache. Derived URL data (the admin prefix, our
-own URLs, resolved views) is computed once per URLconf and kept until settings change.
+The maintenance data all comes from the snapshot: nothing here queries waffle's tables,
+ours or a cache. What the decision may touch is the request's own: Django's lazy
+``request.user`` and session are loaded when a rule needs them (a user or group rule,
+a percentage keyed on the session), and, only with
+``MAINTENANCE_WAFFLE_TRUST_WAFFLE_COOKIES``, waffle's cookie decisions are noted on the
+request for ``WaffleMiddleware`` to set. Logging the user out is the middleware's step,
+after the decision. Derived URL data (the admin prefix, our own URLs, resolved views)
+is computed once per URLconf and kept until settings change.
 """
 
 from __future__ import annotations

@@ -9,7 +9,7 @@ from django.http import HttpRequest, HttpResponse
 
 from maintenance_waffle import responses
 from maintenance_waffle.conf import get_config
-from maintenance_waffle.decision import decide
+from maintenance_waffle.decision import PASS, decide
 from maintenance_waffle.state import state
 
 
@@ -18,7 +18,8 @@ class MaintenanceModeMiddleware:
 
     Place it after ``AuthenticationMiddleware`` (and ``LocaleMiddleware`` if a flag
     targets languages), ideally last: user, group and staff targeting need
-    ``request.user``.
+    ``request.user``. Views decorated with ``force_maintenance_mode_on`` answer with the
+    maintenance response by themselves, so no request is resolved here.
     """
 
     sync_capable = True
@@ -32,28 +33,18 @@ class MaintenanceModeMiddleware:
         self.async_mode = iscoroutinefunction(get_response)
         if self.async_mode:
             markcoroutinefunction(self)
-            # Django runs a sync process_view in a thread under ASGI; avoid that hop.
-            self.process_view = self._aprocess_view  # type: ignore[method-assign,assignment]
 
     def __call__(self, request: HttpRequest) -> Any:
         if self.async_mode:
             return self.__acall__(request)
-        snapshot = state.peek()
-        if snapshot is not None and snapshot.idle:
-            # The fast path, as in process_request() but without its calls.
-            request.maintenance_mode = False  # type: ignore[attr-defined]
-            return self.get_response(request)
-        response = self.process_request(request)
+        response = None if _passes_at_once(request) else self.process_request(request)
         if response is None:
             return self.get_response(request)
         return response
 
     async def __acall__(self, request: HttpRequest) -> HttpResponse:
-        snapshot = state.peek()
-        if snapshot is not None and snapshot.idle:
-            request.maintenance_mode = False  # type: ignore[attr-defined]
-            response = None
-        else:
+        response = None
+        if not _passes_at_once(request):
             # Refreshing the snapshot and loading the user are blocking: one hop.
             response = await sync_to_async(self.process_request)(request)
         if response is None:
@@ -63,11 +54,7 @@ class MaintenanceModeMiddleware:
     def process_request(self, request: HttpRequest) -> HttpResponse | None:
         config = get_config()
         snapshot = state.get(config)
-        if snapshot.idle:
-            # The fast path: nothing can be in maintenance, no I/O at all.
-            request.maintenance_mode = False  # type: ignore[attr-defined]
-            return None
-        decision = decide(request, snapshot, config)
+        decision = PASS if snapshot.idle else decide(request, snapshot, config)
         request.maintenance_mode = decision.applies  # type: ignore[attr-defined]
         if decision.logout:
             # The one side effect, after the decision (MAINTENANCE_MODE_LOGOUT_*).
@@ -76,30 +63,12 @@ class MaintenanceModeMiddleware:
             return responses.build(request, snapshot, config)
         return None
 
-    def process_view(
-        self,
-        request: HttpRequest,
-        view_func: Callable[..., Any],
-        view_args: tuple[Any, ...],
-        view_kwargs: dict[str, Any],
-    ) -> HttpResponse | None:
-        # Seen here rather than by resolving every request: Django has just resolved it.
-        if getattr(view_func, "force_maintenance_mode_on", False):
-            return self._forced_response(request)
-        return None
 
-    async def _aprocess_view(
-        self,
-        request: HttpRequest,
-        view_func: Callable[..., Any],
-        view_args: tuple[Any, ...],
-        view_kwargs: dict[str, Any],
-    ) -> HttpResponse | None:
-        if getattr(view_func, "force_maintenance_mode_on", False):
-            return await sync_to_async(self._forced_response)(request)
-        return None
-
-    def _forced_response(self, request: HttpRequest) -> HttpResponse:
-        request.maintenance_mode = True  # type: ignore[attr-defined]
-        config = get_config()
-        return responses.build(request, state.get(config), config)
+def _passes_at_once(request: HttpRequest) -> bool:
+    """The fast path: while the snapshot is fresh and nothing can be in maintenance,
+    the request passes with no I/O and no further call."""
+    snapshot = state.peek()
+    if snapshot is None or not snapshot.idle:
+        return False
+    request.maintenance_mode = False  # type: ignore[attr-defined]
+    return True
