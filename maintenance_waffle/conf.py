@@ -456,34 +456,10 @@ conf = Settings()
 
 # build() ---------------------------------------------------------------------------------
 
-#: The order in which build() reports problems, kept from earlier releases (it is the order
-#: of ``manage.py check``'s messages): renamed and ignored settings first, then by parser in
-#: this order, then the function and logout settings; for one parser, in SETTINGS' order.
-_REPORT_ORDER: tuple[Parser, ...] = (
-    _override,
-    _bool,
-    _waffle_name,
-    _seconds,
-    _ip_addresses,
-    _patterns,
-    _redirect_url,
-    _response_type,
-    _template,
-    _status_code,
-    _retry_after,
-)
-_PARSERS = {setting.name: setting.parse for setting in SETTINGS}
-
-
-def _report_rank(problem: Problem) -> int:
-    parse = _PARSERS.get(problem.setting)
-    if parse is None:
-        return -1
-    return _REPORT_ORDER.index(parse) if parse in _REPORT_ORDER else len(_REPORT_ORDER)
-
 
 def build() -> Config:
-    """Parse every setting, collecting problems instead of raising."""
+    """Parse every setting, collecting problems instead of raising: renamed and ignored
+    settings first, then in the order of ``SETTINGS``."""
     problems: list[Problem] = []
     for old, new in RENAMED_SETTINGS.items():
         if hasattr(settings, old):
@@ -529,7 +505,6 @@ def build() -> Config:
         values["flag_name"] = DEFAULTS["MAINTENANCE_WAFFLE_FLAG"]
         values["exempt_flag_name"] = DEFAULTS["MAINTENANCE_WAFFLE_EXEMPT_FLAG"]
 
-    problems.sort(key=_report_rank)
     return Config(**values, problems=tuple(problems))
 
 

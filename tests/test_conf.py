@@ -512,18 +512,19 @@ def test_every_problem_is_reported_in_one_build():
         MAINTENANCE_MODE_RETRY_AFTER=-1,
         MAINTENANCE_MODE_GET_CONTEXT="no.such.path",
     ) == [
+        # In the order of the settings (README's).
         "E003",
         "E004",
-        "E009",
-        "E011",
         "E012",
         "E013",
         "E016",
         "E007",
+        "E015",
         "E008",
         "E005",
         "E006",
-        "E015",
+        "E009",
+        "E011",
     ]
 
 
