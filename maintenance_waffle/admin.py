@@ -15,8 +15,8 @@ from waffle import get_waffle_flag_model, get_waffle_switch_model
 
 from maintenance_waffle import bypass
 from maintenance_waffle.audit import changing
-from maintenance_waffle.conf import conf, get_config
-from maintenance_waffle.core import get_maintenance_mode, set_maintenance_mode
+from maintenance_waffle.conf import get_config
+from maintenance_waffle.core import get_maintenance_mode, set_maintenance_mode, settable
 from maintenance_waffle.models import (
     BypassKey,
     Channel,
@@ -176,7 +176,7 @@ class MaintenanceAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
     def _perform(self, request: HttpRequest, action: str) -> None:
         post = request.POST
         reason = post.get("reason", "").strip()
-        if action in ("on", "off", "schedule") and conf.MAINTENANCE_MODE is not None:
+        if action in ("on", "off", "schedule") and not settable():
             raise ValueError(_("Maintenance mode is set by settings.MAINTENANCE_MODE."))
         if action == "on":
             set_maintenance_mode(True, reason=reason, user=request.user)

@@ -12,7 +12,7 @@ from django.http import HttpRequest, HttpResponse
 
 from maintenance_waffle import responses
 from maintenance_waffle.audit import changing
-from maintenance_waffle.conf import conf, get_config
+from maintenance_waffle.conf import get_config
 from maintenance_waffle.decision import decide, site_wide, view_forces_maintenance
 from maintenance_waffle.models import Channel
 from maintenance_waffle.state import (
@@ -49,8 +49,14 @@ def get_maintenance_mode() -> bool:
     return site_wide(state.get(config), config)
 
 
+def settable() -> bool:
+    """Whether the site-wide state can be changed: not while ``MAINTENANCE_MODE`` (a
+    valid value; an invalid one is ignored, check E003) fixes it."""
+    return get_config().override is None
+
+
 def _check_settable() -> None:
-    if conf.MAINTENANCE_MODE is not None:
+    if not settable():
         raise ImproperlyConfigured(
             "Maintenance mode cannot be set dynamically if defined in settings."
         )

@@ -14,8 +14,7 @@ from django.views.decorators.http import require_http_methods
 
 from maintenance_waffle.audit import changing
 from maintenance_waffle.bypass import COOKIE_NAME, key_of
-from maintenance_waffle.conf import conf
-from maintenance_waffle.core import get_maintenance_mode, set_maintenance_mode
+from maintenance_waffle.core import get_maintenance_mode, set_maintenance_mode, settable
 from maintenance_waffle.models import BypassKey, Channel
 
 __all__ = ["bypass", "maintenance_mode_off", "maintenance_mode_on"]
@@ -41,7 +40,7 @@ def _change(request: HttpRequest, value: bool) -> HttpResponse:
         "value": value,
         "current": get_maintenance_mode(),
         "next": next_url,
-        "locked": conf.MAINTENANCE_MODE is not None,
+        "locked": not settable(),
     }
     if context["locked"]:
         # The state is fixed by settings.MAINTENANCE_MODE: nothing to change here.

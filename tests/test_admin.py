@@ -831,3 +831,15 @@ def test_waffles_admins_are_replaced_where_registered() -> None:
     assert replaced.change_list_template == "admin/maintenance_waffle/waffle_change_list.html"
     # A project that took waffle's Flag admin off its site keeps it off.
     assert not site.is_registered(Flag)
+
+
+def test_an_invalid_setting_locks_nothing(admin_client: Client, settings: Any) -> None:
+    # "yes" is check E003 and ignored, here as everywhere: the switch decides.
+    settings.MAINTENANCE_MODE = "yes"
+    set_switch(True)
+
+    assert "Turn maintenance off" in admin_client.get(DASHBOARD).content.decode()
+    response = act(admin_client, "off")
+
+    assert messages_in(response) == [("success", "Maintenance mode is off.")]
+    assert switch().active is False

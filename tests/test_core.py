@@ -473,3 +473,20 @@ def test_need_maintenance_response_in_a_window(rf: RequestFactory) -> None:
     response = get_maintenance_response(request)
     assert response.status_code == 503
     assert b"Reindexing" in response.content
+
+
+# One parsed MAINTENANCE_MODE decides everywhere ------------------------------------------
+
+
+@override_settings(MAINTENANCE_MODE="yes")
+def test_an_invalid_setting_is_ignored_by_the_api_too() -> None:
+    """``"yes"`` is check E003 and ignored: the switch decides, and can be set."""
+    set_maintenance_mode(True)
+    assert get_maintenance_mode() is True
+
+    with maintenance_mode_off():
+        assert get_maintenance_mode() is False
+
+    assert get_maintenance_mode() is True
+    set_maintenance_mode(False)
+    assert switch().active is False

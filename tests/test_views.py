@@ -254,3 +254,16 @@ def test_anonymous_gets_the_login_redirect_not_503_while_on(client):
     response = client.post(reverse(OFF))
     assert response.status_code == 302
     assert state() == (True, True, "")
+
+
+@pytest.mark.parametrize(("name", "value"), [(ON, True), (OFF, False)])
+def test_an_invalid_setting_locks_nothing(admin_client, settings, name, value):
+    # "yes" is check E003 and ignored, here as everywhere: the switch decides.
+    settings.MAINTENANCE_MODE = "yes"
+    set_switch(not value)
+
+    response = admin_client.post(reverse(name), {"reason": "Moving"})
+
+    assert response.status_code == 302
+    assert get_maintenance_mode() is value
+    assert switch().active is value
