@@ -143,7 +143,8 @@ class override_maintenance_mode(ContextDecorator):
         traceback: TracebackType | None,
     ) -> None:
         saved = self._saved.pop()
-        write_site_state(get_config(), saved.active, saved.note, saved.windows)
+        with changing(Channel.API):
+            write_site_state(get_config(), saved.active, saved.note, saved.windows)
 
 
 class maintenance_mode_on(override_maintenance_mode):

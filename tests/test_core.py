@@ -21,7 +21,7 @@ from maintenance_waffle.core import (
     override_maintenance_mode,
     set_maintenance_mode,
 )
-from maintenance_waffle.models import MaintenanceWindow
+from maintenance_waffle.models import MaintenanceChange, MaintenanceWindow
 from tests.rows import switch
 
 pytestmark = pytest.mark.django_db
@@ -490,3 +490,20 @@ def test_an_invalid_setting_is_ignored_by_the_api_too() -> None:
     assert get_maintenance_mode() is True
     set_maintenance_mode(False)
     assert switch().active is False
+
+
+# override_maintenance_mode in the audit trail --------------------------------------------
+
+
+@pytest.mark.parametrize("value", [True, False])
+def test_override_records_its_restore_as_the_api(
+    value: bool, django_capture_on_commit_callbacks: Any
+) -> None:
+    set_maintenance_mode(not value)
+
+    with django_capture_on_commit_callbacks(execute=True), override_maintenance_mode(value):
+        pass
+
+    changes = MaintenanceChange.objects.order_by("id").values_list("channel", "old", "new")
+    before, after = ("off", "on") if value else ("on", "off")
+    assert list(changes) == [("api", before, after), ("api", after, before)]
