@@ -1,14 +1,17 @@
 from __future__ import annotations
 
-from typing import Any
+from collections.abc import Callable
+from typing import Any, NamedTuple
 
+import waffle.admin as waffle_admin
 from django.contrib import admin, messages
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import PermissionDenied
 from django.db.models import Q
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.template.response import TemplateResponse
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.functional import Promise
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from waffle import get_waffle_flag_model, get_waffle_switch_model
@@ -24,8 +27,7 @@ from maintenance_waffle.models import (
     MaintenanceChange,
     MaintenanceWindow,
 )
-from maintenance_waffle.state import Window, aware, current_time, for_database
-from maintenance_waffle.utils import parse_aware_datetime
+from maintenance_waffle.state import Window, aware, current_time
 
 
 def window_status(obj: MaintenanceWindow) -> str:
@@ -77,13 +79,77 @@ class MaintenanceChangeAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
         return False
 
 
+# The dashboard's actions: each takes the request, changes the state and returns the
+# message that says what it did (a ValueError or TypeError is shown as the error).
+
+
+def _turn_on(request: HttpRequest) -> str:
+    reason = request.POST.get("reason", "").strip()
+    set_maintenance_mode(True, reason=reason, user=request.user)
+    return _("Maintenance mode is on.")
+
+
+def _turn_off(request: HttpRequest) -> str:
+    set_maintenance_mode(False, user=request.user)
+    return _("Maintenance mode is off.")
+
+
+def _schedule(request: HttpRequest) -> str:
+    start = request.POST.get("start") or None
+    end = request.POST.get("end") or None
+    if start is None and end is None:
+        raise ValueError(_("Give a start, an end, or both."))
+    reason = request.POST.get("reason", "").strip()
+    # The API's rules: the window replaces the switch and every other window.
+    set_maintenance_mode(True, start, end, reason=reason, user=request.user)
+    return _("The window is scheduled.")
+
+
+def _end_window(request: HttpRequest) -> str:
+    window = MaintenanceWindow.objects.filter(pk=request.POST.get("window") or 0).first()
+    if window is None:
+        raise ValueError(_("This window no longer exists."))
+    now = timezone.now()  # comparable with, and storable as, the window's times
+    if window.start is not None and window.start > now:
+        window.delete()  # not started yet: cancel it
+    else:
+        window.end = now
+        # This change's own record says the window ended; the schedule must not
+        # record its end a second time.
+        window.end_recorded = True
+        window.save()
+    return _("The window is over.")
+
+
+def _create_bypass_link(request: HttpRequest) -> str:
+    ttl = bypass.parse_ttl(request.POST.get("ttl") or "1h")
+    token, key = bypass.create_link(ttl, Channel.DASHBOARD, request.user)
+    url = request.build_absolute_uri(reverse("maintenance_mode_bypass", args=[token]))
+    return _("Secret bypass link, valid until %(expires)s: %(url)s") % {
+        "expires": key.expires.isoformat(timespec="minutes"),
+        "url": url,
+    }
+
+
+def _revoke_bypass_links(request: HttpRequest) -> str:
+    count = bypass.revoke_all(Channel.DASHBOARD, request.user)
+    return _("%(count)d bypass link(s) revoked.") % {"count": count}
+
+
+class Action(NamedTuple):
+    label: Promise
+    perform: Callable[[HttpRequest], str]
+    #: Changes the site-wide state, which settings.MAINTENANCE_MODE may fix.
+    site_wide: bool = False
+
+
 ACTIONS = {
-    "on": gettext_lazy("Turn maintenance on"),
-    "off": gettext_lazy("Turn maintenance off"),
-    "schedule": gettext_lazy("Schedule a maintenance window"),
-    "end_window": gettext_lazy("End this window now"),
-    "bypass": gettext_lazy("Create a secret bypass link"),
-    "revoke": gettext_lazy("Revoke every bypass link"),
+    "on": Action(gettext_lazy("Turn maintenance on"), _turn_on, site_wide=True),
+    "off": Action(gettext_lazy("Turn maintenance off"), _turn_off, site_wide=True),
+    "schedule": Action(gettext_lazy("Schedule a maintenance window"), _schedule, site_wide=True),
+    "end_window": Action(gettext_lazy("End this window now"), _end_window),
+    "bypass": Action(gettext_lazy("Create a secret bypass link"), _create_bypass_link),
+    "revoke": Action(gettext_lazy("Revoke every bypass link"), _revoke_bypass_links),
 }
 
 
@@ -141,22 +207,21 @@ class MaintenanceAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
             "bypass_keys": BypassKey.objects.filter(revoked=False, expires__gt=now),
             "can_change": self.has_change_permission(request),
             "settings_exemptions": _settings_exemptions(),
-            "actions": ACTIONS,
         }
 
     def _act(self, request: HttpRequest) -> HttpResponse:
         if not self.has_change_permission(request):
             raise PermissionDenied
-        action = request.POST.get("action", "")
-        if action not in ACTIONS:
+        action = ACTIONS.get(request.POST.get("action", ""))
+        if action is None:
             messages.error(request, _("Unknown action."))
             return HttpResponseRedirect(request.path)
         if request.POST.get("confirm") != "yes":
             context = {
                 **self.admin_site.each_context(request),
-                "title": ACTIONS[action],
+                "title": action.label,
                 "opts": self.model._meta,
-                "action": action,
+                "action": request.POST["action"],
                 "fields": {
                     name: value
                     for name, value in request.POST.items()
@@ -167,63 +232,13 @@ class MaintenanceAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
                 request, "admin/maintenance_waffle/confirm_action.html", context
             )
         try:
+            if action.site_wide and not settable():
+                raise ValueError(_("Maintenance mode is set by settings.MAINTENANCE_MODE."))
             with changing(Channel.DASHBOARD, user=request.user):
-                self._perform(request, action)
+                messages.success(request, action.perform(request))
         except (TypeError, ValueError) as error:
             messages.error(request, str(error))
         return HttpResponseRedirect(request.path)
-
-    def _perform(self, request: HttpRequest, action: str) -> None:
-        post = request.POST
-        reason = post.get("reason", "").strip()
-        if action in ("on", "off", "schedule") and not settable():
-            raise ValueError(_("Maintenance mode is set by settings.MAINTENANCE_MODE."))
-        if action == "on":
-            set_maintenance_mode(True, reason=reason, user=request.user)
-            messages.success(request, _("Maintenance mode is on."))
-        elif action == "off":
-            set_maintenance_mode(False, user=request.user)
-            messages.success(request, _("Maintenance mode is off."))
-        elif action == "schedule":
-            start = parse_aware_datetime(post.get("start") or None)
-            end = parse_aware_datetime(post.get("end") or None)
-            window = MaintenanceWindow(
-                start=for_database(start), end=for_database(end), reason=reason
-            )
-            if end is not None and end <= current_time():
-                raise ValueError(_("The end must be in the future."))
-            try:
-                window.clean()  # a start or an end, the start before the end
-            except ValidationError as error:
-                raise ValueError(error.messages[0]) from error
-            window.save()
-            messages.success(request, _("The window is scheduled."))
-        elif action == "end_window":
-            window = MaintenanceWindow.objects.filter(pk=post.get("window") or 0).first()
-            if window is None:
-                raise ValueError(_("This window no longer exists."))
-            now = timezone.now()  # comparable with, and storable as, the window's times
-            if window.start is not None and window.start > now:
-                window.delete()  # not started yet: cancel it
-            else:
-                window.end = now
-                # This change's own record says the window ended; the schedule must not
-                # record its end a second time.
-                window.end_recorded = True
-                window.save()
-            messages.success(request, _("The window is over."))
-        elif action == "bypass":
-            ttl = bypass.parse_ttl(post.get("ttl") or "1h")
-            token, key = bypass.create_link(ttl, Channel.DASHBOARD, request.user)
-            url = request.build_absolute_uri(reverse("maintenance_mode_bypass", args=[token]))
-            messages.success(
-                request,
-                _("Secret bypass link, valid until %(expires)s: %(url)s")
-                % {"expires": key.expires.isoformat(timespec="minutes"), "url": url},
-            )
-        else:  # revoke
-            count = bypass.revoke_all(Channel.DASHBOARD, request.user)
-            messages.success(request, _("%(count)d bypass link(s) revoked.") % {"count": count})
 
 
 def _settings_exemptions() -> list[str]:
@@ -252,7 +267,6 @@ def _settings_exemptions() -> list[str]:
 
 # waffle's own admin pages for the switch and flags: attribute their changes in the
 # audit trail and point to the dashboard.
-import waffle.admin as waffle_admin  # noqa: E402 - registers waffle's admin first
 
 
 def _waffle_admin(base: Any) -> Any:
@@ -284,9 +298,9 @@ def _waffle_admin(base: Any) -> Any:
     return WaffleAdmin
 
 
-def _replace_waffle_admins(site: admin.AdminSite) -> None:
+def replace_waffle_admins(site: admin.AdminSite) -> None:
     """Put ours in place of waffle's Switch and Flag admins, unless the project has
-    taken those off ``site``."""
+    taken those off ``site`` (called by ``AppConfig.ready``)."""
     for model, base in (
         (get_waffle_switch_model(), waffle_admin.SwitchAdmin),
         (get_waffle_flag_model(), waffle_admin.FlagAdmin),
@@ -295,7 +309,5 @@ def _replace_waffle_admins(site: admin.AdminSite) -> None:
             site.unregister(model)
             site.register(model, _waffle_admin(base))
 
-
-_replace_waffle_admins(admin.site)
 
 __all__ = ["MaintenanceAdmin", "MaintenanceChangeAdmin", "MaintenanceWindowAdmin"]

@@ -25,3 +25,9 @@ class MaintenanceWaffleConfig(AppConfig):
             setting_changed.connect(receiver, dispatch_uid=f"{receiver.__module__}.reset")
         state.connect()
         audit.connect()
+        if apps.is_installed("django.contrib.admin"):
+            from django.contrib import admin
+
+            from maintenance_waffle.admin import replace_waffle_admins
+
+            replace_waffle_admins(admin.site)

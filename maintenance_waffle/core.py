@@ -9,6 +9,7 @@ from typing import Any
 
 from django.core.exceptions import ImproperlyConfigured
 from django.http import HttpRequest, HttpResponse
+from django.utils.translation import gettext
 
 from maintenance_waffle import responses
 from maintenance_waffle.audit import changing
@@ -96,12 +97,14 @@ def _set(
         return
     if not value:
         raise ValueError("start / end arguments can only be used with value True")
+    # Validated as django-maintenance-mode validates its schedules, with its messages
+    # (translated, for the dashboard).
     start_at = parse_aware_datetime(start)
     end_at = parse_aware_datetime(end)
     if start_at is not None and end_at is not None and start_at >= end_at:
-        raise ValueError("start argument value must be < end argument value")
+        raise ValueError(gettext("start argument value must be < end argument value"))
     if end_at is not None and end_at <= current_time():
-        raise ValueError("end argument value must be in the future")
+        raise ValueError(gettext("end argument value must be in the future"))
     window = Window(start=start_at, end=end_at, reason=reason or "")
     write_site_state(config, False, windows=(window,))
 

@@ -15,7 +15,7 @@ from django.utils import timezone
 from model_bakery import baker
 from waffle.models import Flag, Switch
 
-from maintenance_waffle.admin import _replace_waffle_admins
+from maintenance_waffle.admin import replace_waffle_admins
 from maintenance_waffle.audit import describe_window
 from maintenance_waffle.bypass import create_link, key_of
 from maintenance_waffle.models import BypassKey, Channel, MaintenanceChange, MaintenanceWindow
@@ -623,10 +623,11 @@ def test_schedule_and_end_without_time_zone_support(admin_client: Client) -> Non
     ("offsets", "message"),
     [
         ((None, None), "Give a start, an end, or both."),
-        ((None, -1), "The end must be in the future."),
-        ((-3, -1), "The end must be in the future."),
-        ((2, 1), "The end must come after the start."),
-        ((2, 2), "The end must come after the start."),
+        ((None, -1), "End argument value must be in the future"),
+        ((-3, -1), "End argument value must be in the future"),
+        # The API's rules and messages (django-maintenance-mode's).
+        ((2, 1), "Start argument value must be &lt; end argument value"),
+        ((2, 2), "Start argument value must be &lt; end argument value"),
     ],
 )
 def test_schedule_refuses_invalid_windows(
@@ -823,7 +824,7 @@ def test_waffles_admins_are_replaced_where_registered() -> None:
     site = AdminSite()
     site.register(Switch, waffle_admin.SwitchAdmin)
 
-    _replace_waffle_admins(site)
+    replace_waffle_admins(site)
 
     replaced = site._registry[Switch]
     assert isinstance(replaced, waffle_admin.SwitchAdmin)
@@ -843,3 +844,15 @@ def test_an_invalid_setting_locks_nothing(admin_client: Client, settings: Any) -
 
     assert messages_in(response) == [("success", "Maintenance mode is off.")]
     assert switch().active is False
+
+
+def test_schedule_replaces_the_switch_and_every_window(admin_client: Client) -> None:
+    """As the API and the command do: every change replaces what was set before."""
+    now = timezone.now()
+    set_switch(True, "Moving servers")
+    MaintenanceWindow.objects.create(start=now + timedelta(hours=5), end=None, reason="old")
+
+    act(admin_client, "schedule", end=local_input(now + timedelta(hours=2)), reason="new")
+
+    assert switch().active is False
+    assert list(MaintenanceWindow.objects.values_list("start", "reason")) == [(None, "new")]
