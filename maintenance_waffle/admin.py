@@ -6,28 +6,25 @@ from typing import Any, NamedTuple
 import waffle.admin as waffle_admin
 from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied
-from django.db.models import Q
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.template.response import TemplateResponse
 from django.urls import reverse
-from django.utils import timezone
 from django.utils.functional import Promise
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from waffle import get_waffle_flag_model, get_waffle_switch_model
 
-from maintenance_waffle import bypass
+from maintenance_waffle import bypass, store
 from maintenance_waffle.audit import changing
 from maintenance_waffle.conf import get_config
 from maintenance_waffle.core import get_maintenance_mode, set_maintenance_mode, settable
 from maintenance_waffle.models import (
-    BypassKey,
     Channel,
     Maintenance,
     MaintenanceChange,
     MaintenanceWindow,
 )
-from maintenance_waffle.state import Window, aware, current_time
+from maintenance_waffle.store import Window, aware, current_time
 
 
 def window_status(obj: MaintenanceWindow) -> str:
@@ -106,18 +103,8 @@ def _schedule(request: HttpRequest) -> str:
 
 
 def _end_window(request: HttpRequest) -> str:
-    window = MaintenanceWindow.objects.filter(pk=request.POST.get("window") or 0).first()
-    if window is None:
+    if not store.end_window(request.POST.get("window") or 0):
         raise ValueError(_("This window no longer exists."))
-    now = timezone.now()  # comparable with, and storable as, the window's times
-    if window.start is not None and window.start > now:
-        window.delete()  # not started yet: cancel it
-    else:
-        window.end = now
-        # This change's own record says the window ended; the schedule must not
-        # record its end a second time.
-        window.end_recorded = True
-        window.save()
     return _("The window is over.")
 
 
@@ -176,35 +163,24 @@ class MaintenanceAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
 
     def _context(self, request: HttpRequest) -> dict[str, Any]:
         config = get_config()
-        # timezone.now(): naive with USE_TZ = False, as the database then expects.
-        now = timezone.now()
-        flag_model = get_waffle_flag_model()
-        switch = get_waffle_switch_model()._default_manager.filter(name=config.switch_name).first()
-        flags = {
-            flag.name: flag
-            for flag in flag_model._default_manager.filter(
-                name__in=(config.flag_name, config.exempt_flag_name)
-            ).prefetch_related("groups", "users")
-        }
-        windows = [
-            (window, window_status(window))
-            for window in MaintenanceWindow.objects.filter(
-                Q(end__isnull=True) | Q(end__gt=now)
-            ).order_by("start")
-        ]
+        using = store.read_alias()
+        now = current_time()
+        flags = store.flags((config.flag_name, config.exempt_flag_name), using)
         return {
             **self.admin_site.each_context(request),
             "title": _("Maintenance"),
             "opts": self.model._meta,
             "site_wide": get_maintenance_mode(),
             "setting": config.override,
-            "switch": switch,
+            "switch": store.switch(config.switch_name, using),
             "flag": flags.get(config.flag_name),
             "exempt": flags.get(config.exempt_flag_name),
             "config": config,
-            "windows": windows,
-            "changes": MaintenanceChange.objects.all()[:10],
-            "bypass_keys": BypassKey.objects.filter(revoked=False, expires__gt=now),
+            "windows": [
+                (window, window_status(window)) for window in store.pending_windows(using, now)
+            ],
+            "changes": store.last_changes(using, 10),
+            "bypass_keys": store.bypass_keys_in_force(using, now),
             "can_change": self.has_change_permission(request),
             "settings_exemptions": _settings_exemptions(),
         }

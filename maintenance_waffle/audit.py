@@ -15,13 +15,15 @@ import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Any
 
-from django.db import router, transaction
+from django.db import transaction
 from django.db.models.signals import m2m_changed, post_delete, post_save, pre_save
 from django.dispatch import Signal
 from waffle import get_waffle_flag_model, get_waffle_switch_model
 
+from maintenance_waffle import store
 from maintenance_waffle.conf import get_config
 from maintenance_waffle.models import Channel, MaintenanceChange, MaintenanceWindow
 
@@ -157,7 +159,10 @@ def _subject(instance: Any) -> str:
 def _before_save(sender: Any, instance: Any, raw: bool = False, **kwargs: Any) -> None:
     if raw or not _ours(instance):
         return
-    old = sender._default_manager.filter(pk=instance.pk).first() if instance.pk else None
+    using = kwargs.get("using")
+    old = (
+        sender._default_manager.using(using).filter(pk=instance.pk).first() if instance.pk else None
+    )
     setattr(instance, _OLD, _describe(old) if old is not None else "missing")
 
 
@@ -198,7 +203,7 @@ def _members_changed(
         if action == "post_clear":
             pk_set = instance.__dict__.pop(_CLEARED, set())
             action = "post_remove"
-        flags = flag_model._default_manager.filter(pk__in=pk_set or ())
+        flags = flag_model._default_manager.using(kwargs.get("using")).filter(pk__in=pk_set or ())
         for flag in flags:
             _members_changed(sender, flag, action, {instance.pk}, type(instance), **kwargs)
         return
@@ -206,7 +211,10 @@ def _members_changed(
         return
     verb = {"post_add": "added", "post_remove": "removed", "post_clear": "cleared"}[action]
     names = ", ".join(
-        sorted(str(obj) for obj in model._default_manager.filter(pk__in=pk_set or ()))
+        sorted(
+            str(obj)
+            for obj in model._default_manager.using(kwargs.get("using")).filter(pk__in=pk_set or ())
+        )
     )
     record(
         f"flag {instance.name} {kind}",
@@ -235,7 +243,7 @@ def _window_before_save(
     sender: Any, instance: MaintenanceWindow, raw: bool = False, **kwargs: Any
 ) -> None:
     if not raw and instance.pk:
-        old = MaintenanceWindow.objects.filter(pk=instance.pk).first()
+        old = MaintenanceWindow.objects.using(kwargs.get("using")).filter(pk=instance.pk).first()
         setattr(instance, _OLD, describe_window(old))
 
 
@@ -272,26 +280,14 @@ def connect() -> None:
 # Windows starting and ending by themselves ---------------------------------------------
 
 
-def record_transitions(now: Any) -> None:
-    """Record windows that have started or ended since anyone last looked, exactly once:
-    the process whose UPDATE flips the row's flag writes the record."""
-    # In a savepoint: a failed UPDATE must not poison the caller's transaction (on
-    # PostgreSQL every later query of the request would fail).
-    with transaction.atomic(using=router.db_for_write(MaintenanceWindow)):
-        _claim_transitions(now)
-
-
-def _claim_transitions(now: Any) -> None:
-    for edge, old, new in (("start", "scheduled", "started"), ("end", "started", "ended")):
-        unrecorded = {f"{edge}_recorded": False}
-        for window in MaintenanceWindow.objects.filter(**unrecorded, **{f"{edge}__lte": now}):
-            claimed = MaintenanceWindow.objects.filter(pk=window.pk, **unrecorded).update(
-                **{f"{edge}_recorded": True}
-            )
-            if claimed:
-                record(
-                    f"window #{window.pk}",
-                    old,
-                    new,
-                    Context(Channel.SCHEDULE, reason=window.reason),
-                )
+def record_transitions(now: datetime) -> None:
+    """Record windows that have started or ended by ``now`` (aware) since anyone last
+    looked, exactly once: the process that claims a transition writes its record."""
+    for window, old, new in store.claim_transitions(now):
+        record(
+            f"window #{window.pk}",
+            old,
+            new,
+            Context(Channel.SCHEDULE, reason=window.reason),
+            store.write_alias(),
+        )

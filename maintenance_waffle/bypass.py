@@ -14,8 +14,8 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from django.core import signing
-from django.utils import timezone
 
+from maintenance_waffle import store
 from maintenance_waffle.audit import Context, record
 from maintenance_waffle.models import BypassKey
 from maintenance_waffle.state import Snapshot, state
@@ -39,9 +39,8 @@ def parse_ttl(value: str) -> timedelta:
 
 def create_link(ttl: timedelta, channel: str, user: Any = None) -> tuple[str, BypassKey]:
     """A new bypass key valid for ``ttl``, and the token of its link."""
-    key = BypassKey.objects.create(
-        # timezone.now(): naive with USE_TZ = False, as the database then expects.
-        expires=timezone.now() + ttl,
+    key = store.create_bypass_key(
+        expires=store.current_time() + ttl,
         created_by=str(user.get_username()) if getattr(user, "is_authenticated", False) else "",
     )
     record(
@@ -49,18 +48,25 @@ def create_link(ttl: timedelta, channel: str, user: Any = None) -> tuple[str, By
         "",
         f"created, valid until {key.expires.isoformat()}",
         Context(channel, user),
+        store.write_alias(),
     )
     return signing.dumps(key.pk, salt=_SALT), key
 
 
 def revoke_all(channel: str, user: Any = None) -> int:
     """Revoke every bypass link and cookie; return how many keys were in force."""
-    count = BypassKey.objects.filter(revoked=False, expires__gt=timezone.now()).update(revoked=True)
+    count = store.revoke_bypass_keys(store.current_time())
     # A bulk update sends no signal: make this process re-read at once.
     state.invalidate()
     if count:
-        record("bypass links", f"{count} in force", "all revoked", Context(channel, user))
-    return int(count)
+        record(
+            "bypass links",
+            f"{count} in force",
+            "all revoked",
+            Context(channel, user),
+            store.write_alias(),
+        )
+    return count
 
 
 def key_of(token: str) -> int | None:

@@ -11,19 +11,13 @@ from django.core.exceptions import ImproperlyConfigured
 from django.http import HttpRequest, HttpResponse
 from django.utils.translation import gettext
 
-from maintenance_waffle import responses
+from maintenance_waffle import responses, store
 from maintenance_waffle.audit import changing
 from maintenance_waffle.conf import get_config
 from maintenance_waffle.decision import decide, site_wide, view_forces_maintenance
 from maintenance_waffle.models import Channel
-from maintenance_waffle.state import (
-    SiteState,
-    Window,
-    current_time,
-    read_site_state,
-    state,
-    write_site_state,
-)
+from maintenance_waffle.state import state
+from maintenance_waffle.store import SiteState, Window, current_time
 from maintenance_waffle.utils import parse_aware_datetime
 
 __all__ = [
@@ -89,11 +83,11 @@ def set_maintenance_mode(
 def _set(
     value: bool, start: datetime | str | None, end: datetime | str | None, reason: str | None
 ) -> None:
-    config = get_config()
+    switch_name = get_config().switch_name
     if start is None and end is None:
         if value and reason is None:
             reason = ""
-        write_site_state(config, value, reason, windows=())
+        store.write_site_state(switch_name, value, reason, windows=())
         return
     if not value:
         raise ValueError("start / end arguments can only be used with value True")
@@ -106,7 +100,7 @@ def _set(
     if end_at is not None and end_at <= current_time():
         raise ValueError(gettext("end argument value must be in the future"))
     window = Window(start=start_at, end=end_at, reason=reason or "")
-    write_site_state(config, False, windows=(window,))
+    store.write_site_state(switch_name, False, windows=(window,))
 
 
 def need_maintenance_response(request: HttpRequest) -> bool:
@@ -136,7 +130,7 @@ class override_maintenance_mode(ContextDecorator):
         _check_settable()
         if not isinstance(self.value, bool):
             raise TypeError("value argument type is not boolean")
-        self._saved.append(read_site_state(get_config()))
+        self._saved.append(store.read_site_state(get_config().switch_name, store.write_alias()))
         set_maintenance_mode(self.value)
 
     def __exit__(
@@ -147,7 +141,9 @@ class override_maintenance_mode(ContextDecorator):
     ) -> None:
         saved = self._saved.pop()
         with changing(Channel.API):
-            write_site_state(get_config(), saved.active, saved.note, saved.windows)
+            store.write_site_state(
+                get_config().switch_name, saved.active, saved.note, saved.windows
+            )
 
 
 class maintenance_mode_on(override_maintenance_mode):

@@ -6,16 +6,16 @@ from django.contrib.auth.views import redirect_to_login
 from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import render
-from django.utils import timezone
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.cache import never_cache
 from django.views.decorators.csrf import csrf_protect
 from django.views.decorators.http import require_http_methods
 
+from maintenance_waffle import store
 from maintenance_waffle.audit import changing
 from maintenance_waffle.bypass import COOKIE_NAME, key_of
 from maintenance_waffle.core import get_maintenance_mode, set_maintenance_mode, settable
-from maintenance_waffle.models import BypassKey, Channel
+from maintenance_waffle.models import Channel
 
 __all__ = ["bypass", "maintenance_mode_off", "maintenance_mode_on"]
 
@@ -75,17 +75,16 @@ def bypass(request: HttpRequest, token: str) -> HttpResponse:
     """A secret bypass link: set the bypass cookie, then go on to a page of this site."""
     key = key_of(token)
     found = None
-    # timezone.now(): naive with USE_TZ = False, like the stored expiry.
-    now = timezone.now()
+    now = store.current_time()
     if key is not None:
-        found = BypassKey.objects.filter(pk=key, revoked=False, expires__gt=now).first()
+        found = store.bypass_keys_in_force(store.read_alias(), now).filter(pk=key).first()
     if found is None:
         return render(request, "maintenance_waffle/bypass_invalid.html", status=403)
     response = HttpResponseRedirect(_next_url(request))
     response.set_cookie(
         COOKIE_NAME,
         token,
-        max_age=max(1, int((found.expires - now).total_seconds())),
+        max_age=max(1, int((store.aware(found.expires) - now).total_seconds())),
         secure=request.is_secure(),
         httponly=True,
         samesite="Lax",

@@ -11,7 +11,6 @@ from typing import TYPE_CHECKING
 from zoneinfo import ZoneInfo
 
 import pytest
-import waffle
 from django.contrib.auth.models import Group, User
 from django.db import connection
 from django.test import override_settings
@@ -23,24 +22,19 @@ from maintenance_waffle.conf import get_config
 from maintenance_waffle.models import MaintenanceWindow
 from maintenance_waffle.state import (
     FlagRule,
-    SiteState,
     Snapshot,
     State,
     Window,
     aware,
     current_time,
-    groups_through,
     load,
     make_snapshot,
-    read_site_state,
     state,
-    write_site_state,
 )
 from tests.rows import (
     exempt_flag,
     set_flag,
     set_switch,
-    switch,
     switch_table_gone,
     target,
     targeted_flag,
@@ -48,7 +42,7 @@ from tests.rows import (
 )
 
 if TYPE_CHECKING:
-    from tests.conftest import Commit
+    pass
 
 pytestmark = pytest.mark.django_db
 
@@ -169,11 +163,6 @@ def test_waffle_override_makes_any_existing_flag_possible_when_trusted() -> None
     config = get_config()
     assert not make_snapshot(config, flag=FlagRule(name="x", everyone=False)).idle
     assert make_snapshot(config, flag=None).idle
-
-
-def test_groups_through_is_empty_for_a_user_model_without_groups() -> None:
-    assert groups_through(User) == [User.groups.through]
-    assert groups_through(Switch) == []
 
 
 def test_get_keeps_the_snapshot_within_the_interval(fresh: State) -> None:
@@ -547,110 +536,3 @@ def test_aware() -> None:
     assert aware(NOON) is NOON
     with timezone.override(CHICAGO):
         assert aware(naive) == datetime(2099, 1, 1, 18, 0, tzinfo=dt_timezone.utc)
-
-
-# read_site_state / write_site_state ----------------------------------------------------
-
-
-def test_read_site_state_of_the_migrations_rows() -> None:
-    assert read_site_state(get_config()) == SiteState(active=False, note="", windows=())
-
-
-def test_read_site_state_with_a_missing_switch() -> None:
-    switch().delete()
-    MaintenanceWindow.objects.create(start=NOON, end=None, reason="planned")
-
-    assert read_site_state(get_config()) == SiteState(
-        active=False, note="", windows=(Window(start=NOON, end=None, reason="planned"),)
-    )
-
-
-def test_read_site_state_includes_ended_windows() -> None:
-    ended = Window(start=None, end=timezone.now() - HOUR, reason="over")
-    MaintenanceWindow.objects.create(start=ended.start, end=ended.end, reason=ended.reason)
-
-    assert read_site_state(get_config()).windows == (ended,)
-
-
-def test_write_then_read_round_trips() -> None:
-    config = get_config()
-    windows = (
-        Window(start=NOON, end=NOON + HOUR, reason="first"),
-        Window(start=NOON + 2 * HOUR, end=None, reason="second"),
-    )
-
-    write_site_state(config, True, "Upgrading", windows)
-
-    assert read_site_state(config) == SiteState(active=True, note="Upgrading", windows=windows)
-    assert load(config).switch
-
-
-def test_write_replaces_every_window() -> None:
-    config = get_config()
-    write_site_state(config, False, windows=(Window(start=NOON, end=None, reason="old"),))
-    new = Window(start=None, end=NOON, reason="new")
-
-    write_site_state(config, False, windows=(new,))
-
-    assert read_site_state(config).windows == (new,)
-    write_site_state(config, False, windows=())
-    assert not MaintenanceWindow.objects.exists()
-
-
-def test_write_leaves_the_note_and_windows_alone_when_not_given() -> None:
-    config = get_config()
-    window = Window(start=NOON, end=None, reason="kept")
-    write_site_state(config, False, "note", (window,))
-
-    write_site_state(config, True)
-
-    assert read_site_state(config) == SiteState(active=True, note="note", windows=(window,))
-
-
-def test_write_creates_a_missing_switch() -> None:
-    switch().delete()
-    config = get_config()
-
-    write_site_state(config, True, "created")
-
-    assert read_site_state(config) == SiteState(active=True, note="created", windows=())
-
-
-@override_settings(USE_TZ=False, TIME_ZONE="America/Chicago")
-def test_write_then_read_without_time_zone_support() -> None:
-    config = get_config()
-    window = Window(start=NOON, end=NOON + HOUR, reason="utc noon")
-
-    write_site_state(config, False, windows=(window,))
-
-    # Stored as naive Chicago time, read back as the same instant.
-    stored = MaintenanceWindow.objects.get()
-    assert stored.start == datetime(2099, 6, 1, 7, 0)
-    assert read_site_state(config).windows == (window,)
-
-
-def test_saving_flushes_waffles_cache(commit: Commit) -> None:
-    assert waffle.switch_is_active("maintenance_mode") is False  # cached as off
-
-    with commit():
-        write_site_state(get_config(), True)
-
-    assert waffle.switch_is_active("maintenance_mode") is True
-
-
-@override_settings(
-    CACHES={
-        "default": {
-            "BACKEND": "django.core.cache.backends.redis.RedisCache",
-            "LOCATION": "redis://127.0.0.1:1/0",  # nothing listens there
-        }
-    }
-)
-def test_a_cache_outage_after_saving_is_only_a_warning(
-    commit: Commit, caplog: pytest.LogCaptureFixture
-) -> None:
-    with caplog.at_level(logging.WARNING, logger="maintenance_waffle"), commit():
-        write_site_state(get_config(), True, "Upgrading")
-
-    assert switch().active
-    assert "waffle's cache could not be flushed" in caplog.text

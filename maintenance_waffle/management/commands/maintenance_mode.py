@@ -10,12 +10,13 @@ from django.db import DatabaseError
 from django.urls import NoReverseMatch, reverse
 from django.utils import timezone
 
+from maintenance_waffle import store
 from maintenance_waffle.audit import changing
 from maintenance_waffle.bypass import create_link, parse_ttl, revoke_all
 from maintenance_waffle.conf import Config, get_config
 from maintenance_waffle.core import set_maintenance_mode
 from maintenance_waffle.decision import site_wide
-from maintenance_waffle.models import Channel, MaintenanceChange
+from maintenance_waffle.models import Channel
 from maintenance_waffle.state import FlagRule, Snapshot, Window, aware, current_time, load
 
 ON = ("on", "yes", "true", "1")
@@ -230,6 +231,7 @@ class Command(BaseCommand):
         self.stdout.write(f"maintenance mode: {'on' if on else 'off'}")
         if self.verbosity < 2:
             return
+        using = store.read_alias()
         if config.override is not None:
             self.stdout.write("  set by settings.MAINTENANCE_MODE")
         self.stdout.write(f"  switch {config.switch_name!r}: {'on' if snapshot.switch else 'off'}")
@@ -249,7 +251,7 @@ class Command(BaseCommand):
         )
         keys = len(snapshot.bypass_keys)
         self.stdout.write(f"  bypass links in force: {keys}")
-        changes = list(MaintenanceChange.objects.all()[:5])
+        changes = store.last_changes(using, 5)
         if changes:
             self.stdout.write("  last changes:")
         for change in changes:
@@ -280,6 +282,6 @@ class Command(BaseCommand):
                     "new": change.new,
                     "reason": change.reason,
                 }
-                for change in MaintenanceChange.objects.all()[:10]
+                for change in store.last_changes(store.read_alias(), 10)
             ],
         }

@@ -1,0 +1,410 @@
+"""The stored maintenance state: the only module that reads or writes its rows.
+
+That is waffle's switch and flags (with their users, groups and the groups' members)
+and this app's windows, bypass keys and audit trail. All of it lives on one database:
+the one the router picks for waffle's Switch (for writing, or for reading unless
+``WAFFLE_READ_FROM_WRITE_DB`` is set). Every function takes that alias as ``using``.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import logging
+from collections.abc import Iterable, Iterator, Mapping
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any, TypeVar, cast
+
+from django.conf import settings
+from django.contrib.auth import get_user_model
+from django.db import connections, models, router, transaction
+from django.db.models import Q, QuerySet
+from django.utils import timezone
+from waffle import get_waffle_flag_model, get_waffle_switch_model
+from waffle.utils import get_setting
+
+from maintenance_waffle.models import BypassKey, MaintenanceChange, MaintenanceWindow
+
+logger = logging.getLogger("maintenance_waffle")
+
+#: The columns of waffle's Flag that decide whom it targets.
+FLAG_FIELDS = (
+    "everyone",
+    "percent",
+    "testing",
+    "superusers",
+    "staff",
+    "authenticated",
+    "rollout",
+    "languages",
+)
+
+
+# Values --------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class FlagRule:
+    """Everything needed to evaluate one waffle Flag for a request."""
+
+    name: str
+    everyone: bool | None = None
+    percent: float = 0.0
+    testing: bool = False
+    superusers: bool = False
+    staff: bool = False
+    authenticated: bool = False
+    rollout: bool = False
+    languages: frozenset[str] = frozenset()
+    user_ids: frozenset[Any] = frozenset()
+    group_ids: frozenset[Any] = frozenset()
+    #: Ids of the users who belong to one of ``group_ids``, so that a group check costs
+    #: no query per request.
+    group_member_ids: frozenset[Any] = frozenset()
+
+    @classmethod
+    def of(
+        cls,
+        name: str,
+        values: Mapping[str, Any],
+        user_ids: Iterable[Any] = (),
+        group_ids: Iterable[Any] = (),
+        group_member_ids: Iterable[Any] = (),
+    ) -> FlagRule:
+        """The rule of a flag's row (``values`` has the columns of FLAG_FIELDS)."""
+        return cls(
+            name=name,
+            everyone=values["everyone"],
+            percent=float(values["percent"] or 0),
+            testing=bool(values["testing"]),
+            superusers=bool(values["superusers"]),
+            staff=bool(values["staff"]),
+            authenticated=bool(values["authenticated"]),
+            rollout=bool(values["rollout"]),
+            languages=frozenset(
+                code.strip() for code in (values["languages"] or "").split(",") if code.strip()
+            ),
+            user_ids=frozenset(user_ids),
+            group_ids=frozenset(group_ids),
+            group_member_ids=frozenset(group_member_ids),
+        )
+
+    def can_be_active(self, trust_waffle_cookies: bool) -> bool:
+        """Whether some request could make this flag active."""
+        if self.everyone is not None:
+            return self.everyone
+        return bool(
+            self.percent > 0
+            or self.superusers
+            or self.staff
+            or self.authenticated
+            or self.languages
+            or self.user_ids
+            or self.group_member_ids
+            or (trust_waffle_cookies and self.testing)
+        )
+
+
+@dataclass(frozen=True)
+class Window:
+    """A scheduled maintenance window (aware datetimes; None = open-ended)."""
+
+    start: datetime | None = None
+    end: datetime | None = None
+    reason: str = ""
+    #: Whether the audit trail already has this window's start / end (see audit.py).
+    start_recorded: bool = field(default=True, compare=False)
+    end_recorded: bool = field(default=True, compare=False)
+
+    def covers(self, now: datetime) -> bool:
+        # Start inclusive, end exclusive, as django-maintenance-mode's schedules.
+        return (self.start is None or self.start <= now) and (self.end is None or now < self.end)
+
+    def unrecorded_transition(self, now: datetime) -> bool:
+        return (not self.start_recorded and self.start is not None and self.start <= now) or (
+            not self.end_recorded and self.end is not None and self.end <= now
+        )
+
+
+@dataclass(frozen=True)
+class SiteState:
+    """What decides the site-wide state, as stored: the switch and every window."""
+
+    active: bool = False
+    note: str = ""
+    windows: tuple[Window, ...] = ()
+
+
+def current_time() -> datetime:
+    """The current time, aware even with ``USE_TZ = False``."""
+    current = timezone.now()
+    if timezone.is_naive(current):
+        current = timezone.make_aware(current)
+    return current
+
+
+#: A datetime or None, and the same kind back.
+MaybeTime = TypeVar("MaybeTime", bound=datetime | None)
+
+
+def aware(value: MaybeTime) -> MaybeTime:
+    """A datetime from the database or a caller, made aware in the current time zone."""
+    if value is not None and timezone.is_naive(value):
+        return cast(MaybeTime, timezone.make_aware(value))
+    return value
+
+
+def for_database(value: MaybeTime) -> MaybeTime:
+    """A datetime as the database expects it (naive local time with ``USE_TZ = False``)."""
+    if value is not None and not settings.USE_TZ:
+        return cast(MaybeTime, timezone.make_naive(value))
+    return value
+
+
+# Where ---------------------------------------------------------------------------------
+
+
+def read_alias() -> str:
+    """The database to read the state from."""
+    if get_setting("READ_FROM_WRITE_DB"):
+        return write_alias()
+    return str(router.db_for_read(get_waffle_switch_model()))
+
+
+def write_alias() -> str:
+    """The database to write the state to."""
+    return str(router.db_for_write(get_waffle_switch_model()))
+
+
+@contextlib.contextmanager
+def savepoint_if_in_transaction(using: str) -> Iterator[None]:
+    """Confine a failing query (missing tables, say) to itself: on PostgreSQL it would
+    poison the surrounding transaction."""
+    if connections[using].in_atomic_block:
+        with transaction.atomic(using=using):
+            yield
+    else:
+        yield
+
+
+# Reading -------------------------------------------------------------------------------
+
+
+def switch(name: str, using: str) -> Any:
+    """The waffle Switch named ``name``, or None."""
+    return get_waffle_switch_model()._default_manager.using(using).filter(name=name).first()
+
+
+def switch_state(name: str, using: str) -> tuple[bool, str]:
+    """(active, note) of the switch named ``name``; a missing switch is off."""
+    row = (
+        get_waffle_switch_model()
+        ._default_manager.using(using)
+        .filter(name=name)
+        .values_list("active", "note")
+        .first()
+    )
+    return (bool(row[0]), str(row[1])) if row is not None else (False, "")
+
+
+def flags(names: Iterable[str], using: str) -> dict[str, Any]:
+    """The waffle Flags named in ``names`` (those that exist), with their users and groups."""
+    queryset = get_waffle_flag_model()._default_manager.using(using).filter(name__in=names)
+    return {flag.name: flag for flag in queryset.prefetch_related("users", "groups")}
+
+
+def groups_through(user_model: Any) -> list[Any]:
+    """The user model's user-group link table, if it has one (custom models may not)."""
+    return [
+        field.remote_field.through
+        for field in user_model._meta.many_to_many
+        if field.name == "groups"
+    ]
+
+
+def _pairs(model: Any, field_name: str, column: str, values: Any, using: str) -> set[Any]:
+    """(owner id, related id) pairs of the many-to-many ``model.field_name``."""
+    field = model._meta.get_field(field_name)
+    through = field.remote_field.through
+    left = field.m2m_field_name() + "_id"
+    right = field.m2m_reverse_field_name() + "_id"
+    lookup = {(left if column == "left" else right) + "__in": values}
+    return set(through._default_manager.using(using).filter(**lookup).values_list(left, right))
+
+
+def flag_rules(names: Iterable[str], using: str) -> dict[str, FlagRule]:
+    """The rules of the flags named in ``names`` (those that exist), with the members
+    of their groups: a handful of small queries whatever the number of flags."""
+    flag_model = get_waffle_flag_model()
+    rows = {
+        values["name"]: values
+        for values in flag_model._default_manager.using(using)
+        .filter(name__in=names)
+        .values("id", "name", *FLAG_FIELDS)
+    }
+    ids = [values["id"] for values in rows.values()]
+    users = _pairs(flag_model, "users", "left", ids, using)
+    groups = _pairs(flag_model, "groups", "left", ids, using)
+    members: set[Any] = set()
+    user_model = get_user_model()
+    if groups and groups_through(user_model):
+        members = _pairs(user_model, "groups", "right", {group for _, group in groups}, using)
+    rules = {}
+    for name, values in rows.items():
+        group_ids = {group for owner, group in groups if owner == values["id"]}
+        rules[name] = FlagRule.of(
+            name,
+            values,
+            user_ids=(user for owner, user in users if owner == values["id"]),
+            group_ids=group_ids,
+            group_member_ids=(user for user, group in members if group in group_ids),
+        )
+    return rules
+
+
+def _not_ended(now: datetime) -> Q:
+    return Q(end__isnull=True) | Q(end__gt=for_database(now))
+
+
+def pending_windows(using: str, now: datetime) -> QuerySet[MaintenanceWindow]:
+    """The windows that have not ended at ``now``, active or upcoming, by start."""
+    queryset: QuerySet[MaintenanceWindow] = (
+        MaintenanceWindow.objects.using(using).filter(_not_ended(now)).order_by("start")
+    )
+    return queryset
+
+
+def windows(using: str, now: datetime | None = None) -> tuple[Window, ...]:
+    """Every stored window; with ``now``, only those not ended at ``now`` or whose end
+    the audit trail has not recorded yet."""
+    queryset = MaintenanceWindow.objects.using(using)
+    if now is not None:
+        queryset = queryset.filter(_not_ended(now) | Q(end_recorded=False))
+    return tuple(
+        Window(aware(start), aware(end), reason, start_recorded, end_recorded)
+        for start, end, reason, start_recorded, end_recorded in queryset.values_list(
+            "start", "end", "reason", "start_recorded", "end_recorded"
+        )
+    )
+
+
+def bypass_keys_in_force(using: str, now: datetime) -> QuerySet[BypassKey]:
+    """The bypass keys neither revoked nor expired at ``now``."""
+    queryset: QuerySet[BypassKey] = BypassKey.objects.using(using).filter(
+        revoked=False, expires__gt=for_database(now)
+    )
+    return queryset
+
+
+def last_changes(using: str, limit: int) -> list[MaintenanceChange]:
+    """The latest ``limit`` records of the audit trail, newest first."""
+    return list(MaintenanceChange.objects.using(using)[:limit])
+
+
+def read_site_state(switch_name: str, using: str) -> SiteState:
+    """The stored site-wide state (a missing switch reads as off)."""
+    active, note = switch_state(switch_name, using)
+    windows_ = tuple(
+        Window(start=window.start, end=window.end, reason=window.reason)
+        for window in windows(using)
+    )
+    return SiteState(active=active, note=note, windows=windows_)
+
+
+# Writing -------------------------------------------------------------------------------
+
+
+def write_site_state(
+    switch_name: str,
+    active: bool,
+    note: str | None = None,
+    windows: tuple[Window, ...] | None = None,
+) -> None:
+    """Save the switch and, unless ``windows`` is None, replace every window with
+    ``windows``, in one transaction; then flush waffle's cache for the switch.
+
+    ``note`` (shown to visitors as the reason) is left alone when None.
+    """
+    using = write_alias()
+    with transaction.atomic(using=using):
+        if windows is not None:
+            MaintenanceWindow.objects.using(using).all().delete()
+            for window in windows:
+                MaintenanceWindow(
+                    start=for_database(window.start),
+                    end=for_database(window.end),
+                    reason=window.reason,
+                ).save(using=using)
+        row = switch(switch_name, using)
+        if row is None:
+            row = get_waffle_switch_model()(name=switch_name)
+        row.active = active
+        if note is not None:
+            row.note = note
+        # Django's save() rather than waffle's, which flushes waffle's cache after the
+        # commit and lets a cache outage escape once the state is already saved; the
+        # rest of what waffle's save() does is done here.
+        row.modified = timezone.now()
+        models.Model.save(row, using=using)
+        transaction.on_commit(lambda: _flush_waffle_cache(row), using=using)
+
+
+def _flush_waffle_cache(switch: Any) -> None:
+    try:
+        switch.flush()
+    except Exception as error:
+        # Our snapshot never reads waffle's cache; waffle's own checks elsewhere may lag
+        # until the entry expires.
+        logger.warning(
+            "The maintenance state was saved, but waffle's cache could not be flushed: %s",
+            error,
+        )
+
+
+def end_window(pk: Any) -> bool:
+    """End the window ``pk`` now, or cancel it if it has not started; False if there is
+    no such window."""
+    using = write_alias()
+    window = MaintenanceWindow.objects.using(using).filter(pk=pk).first()
+    if window is None:
+        return False
+    now = timezone.now()  # comparable with, and storable as, the window's times
+    if window.start is not None and window.start > now:
+        window.delete(using=using)  # not started yet: cancel it
+    else:
+        window.end = now
+        # This change's own record says the window ended; the schedule must not record
+        # its end a second time.
+        window.end_recorded = True
+        window.save(using=using)
+    return True
+
+
+def create_bypass_key(expires: datetime, created_by: str) -> BypassKey:
+    """A new bypass key, in force until ``expires``."""
+    key = BypassKey(expires=for_database(expires), created_by=created_by)
+    key.save(using=write_alias())
+    return key
+
+
+def revoke_bypass_keys(now: datetime) -> int:
+    """Revoke every bypass key in force; return how many there were."""
+    return int(bypass_keys_in_force(write_alias(), now).update(revoked=True))
+
+
+def claim_transitions(now: datetime) -> list[tuple[MaintenanceWindow, str, str]]:
+    """The windows that started or ended by ``now`` unrecorded, as (window, old, new),
+    each marked recorded by this call: the process whose UPDATE flips the row's flag
+    is the one that gets it, so every transition is claimed exactly once."""
+    using = write_alias()
+    claimed = []
+    # In a savepoint: a failed UPDATE must not poison the caller's transaction (on
+    # PostgreSQL every later query of the request would fail).
+    with transaction.atomic(using=using):
+        rows = MaintenanceWindow.objects.using(using)
+        for edge, old, new in (("start", "scheduled", "started"), ("end", "started", "ended")):
+            unrecorded = {f"{edge}_recorded": False}
+            for window in rows.filter(**unrecorded, **{f"{edge}__lte": for_database(now)}):
+                if rows.filter(pk=window.pk, **unrecorded).update(**{f"{edge}_recorded": True}):
+                    claimed.append((window, old, new))
+    return claimed
