@@ -14,7 +14,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from waffle import get_waffle_flag_model, get_waffle_switch_model
 
-from maintenance_waffle import bypass, store
+from maintenance_waffle import bypass, describe, store
 from maintenance_waffle.audit import changing
 from maintenance_waffle.conf import get_config
 from maintenance_waffle.core import get_maintenance_mode, set_maintenance_mode, settable
@@ -175,6 +175,8 @@ class MaintenanceAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
             "switch": store.switch(config.switch_name, using),
             "flag": flags.get(config.flag_name),
             "exempt": flags.get(config.exempt_flag_name),
+            "flag_description": _description(flags.get(config.flag_name)),
+            "exempt_description": _description(flags.get(config.exempt_flag_name)),
             "config": config,
             "windows": [
                 (window, window_status(window)) for window in store.pending_windows(using, now)
@@ -215,6 +217,17 @@ class MaintenanceAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
         except (TypeError, ValueError) as error:
             messages.error(request, str(error))
         return HttpResponseRedirect(request.path)
+
+
+def _description(flag: Any) -> str:
+    # The flag comes with its users and groups prefetched.
+    if flag is None:
+        return describe.flag(None)
+    return describe.flag(
+        store.rule_of(flag),
+        groups=[group.name for group in flag.groups.all()],
+        users=[user.get_username() for user in flag.users.all()],
+    )
 
 
 def _settings_exemptions() -> list[str]:

@@ -18,12 +18,14 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
+from django.conf import settings
 from django.db import transaction
 from django.db.models.signals import m2m_changed, post_delete, post_save, pre_save
 from django.dispatch import Signal
+from django.utils import translation
 from waffle import get_waffle_flag_model, get_waffle_switch_model
 
-from maintenance_waffle import store
+from maintenance_waffle import describe, store
 from maintenance_waffle.conf import get_config
 from maintenance_waffle.models import Channel, MaintenanceChange, MaintenanceWindow
 
@@ -98,38 +100,14 @@ def record(subject: str, old: str, new: str, context: Context, using: str | None
 # Descriptions ------------------------------------------------------------------------
 
 
-def describe_switch(switch: Any) -> str:
-    return "on" if switch is not None and switch.active else "off"
-
-
-def describe_flag(flag: Any) -> str:
-    if flag is None:
-        return "missing"
-    if flag.everyone is not None:
-        return "everyone" if flag.everyone else "nobody"
-    parts = [
-        name
-        for name, on in (
-            ("superusers", flag.superusers),
-            ("staff", flag.staff),
-            ("authenticated", flag.authenticated),
-            ("testing", flag.testing),
-        )
-        if on
-    ]
-    if flag.languages:
-        parts.append(f"languages {flag.languages}")
-    if flag.percent:
-        parts.append(f"{flag.percent}%")
-    return ", ".join(parts) or "nobody"
-
-
-def describe_window(window: MaintenanceWindow | None) -> str:
-    if window is None:
-        return ""
-    start = window.start.isoformat() if window.start else "now"
-    end = window.end.isoformat() if window.end else "until off"
-    return f"{start} → {end}"
+def _describe(instance: Any) -> str:
+    # In the site's language, whoever's request made the change.
+    with translation.override(settings.LANGUAGE_CODE):
+        if isinstance(instance, get_waffle_switch_model()):
+            return "on" if instance.active else "off"
+        if isinstance(instance, MaintenanceWindow):
+            return describe.window(instance.start, instance.end)
+        return describe.flag(store.rule_of(instance))
 
 
 # Receivers ---------------------------------------------------------------------------
@@ -143,12 +121,6 @@ def _ours(instance: Any) -> bool:
     if isinstance(instance, get_waffle_switch_model()):
         return bool(instance.name == config.switch_name)
     return instance.name in (config.flag_name, config.exempt_flag_name)
-
-
-def _describe(instance: Any) -> str:
-    if isinstance(instance, get_waffle_switch_model()):
-        return describe_switch(instance)
-    return describe_flag(instance)
 
 
 def _subject(instance: Any) -> str:
@@ -234,7 +206,7 @@ def _window_saved(
     if context.reason is None:
         context = Context(context.channel, context.user, instance.reason)
     old = "" if created else getattr(instance, _OLD, "")
-    new = describe_window(instance)
+    new = _describe(instance)
     if created or old != new:
         record(f"window #{instance.pk}", old, new, context, kwargs.get("using"))
 
@@ -244,13 +216,13 @@ def _window_before_save(
 ) -> None:
     if not raw and instance.pk:
         old = MaintenanceWindow.objects.using(kwargs.get("using")).filter(pk=instance.pk).first()
-        setattr(instance, _OLD, describe_window(old))
+        setattr(instance, _OLD, _describe(old) if old is not None else "")
 
 
 def _window_deleted(sender: Any, instance: MaintenanceWindow, **kwargs: Any) -> None:
     record(
         f"window #{instance.pk}",
-        describe_window(instance),
+        _describe(instance),
         "removed",
         _current(),
         kwargs.get("using"),

@@ -9,6 +9,8 @@ from django.db.models import F, Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from maintenance_waffle import describe
+
 
 class MaintenanceWindow(models.Model):
     """A scheduled maintenance window: the site is in maintenance from start to end.
@@ -48,9 +50,7 @@ class MaintenanceWindow(models.Model):
         )
 
     def __str__(self) -> str:
-        start = self.start.isoformat() if self.start else _("now")
-        end = self.end.isoformat() if self.end else _("until turned off")
-        return f"{start} → {end}"
+        return describe.window(self.start, self.end)
 
     def save(self, *args: Any, **kwargs: Any) -> None:
         if self._state.adding and (self.start is None or self.start <= timezone.now()):

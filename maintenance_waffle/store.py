@@ -213,6 +213,25 @@ def flags(names: Iterable[str], using: str) -> dict[str, Any]:
     return {flag.name: flag for flag in queryset.prefetch_related("users", "groups")}
 
 
+def rule_of(flag: Any) -> FlagRule:
+    """The rule of a Flag instance, from its own columns (no users or groups)."""
+    return FlagRule.of(flag.name, {name: getattr(flag, name) for name in FLAG_FIELDS})
+
+
+def member_names(rule: FlagRule, using: str) -> tuple[list[str], list[str]]:
+    """The names of the groups and of the users that ``rule`` names."""
+    group_model = get_waffle_flag_model()._meta.get_field("groups").related_model
+    user_model = get_user_model()
+    groups = group_model._default_manager.using(using).filter(  # type: ignore[union-attr]
+        pk__in=rule.group_ids
+    )
+    users = user_model._default_manager.using(using).filter(pk__in=rule.user_ids)
+    return (
+        [str(name) for name in groups.values_list("name", flat=True)],
+        [str(name) for name in users.values_list(user_model.USERNAME_FIELD, flat=True)],
+    )
+
+
 def groups_through(user_model: Any) -> list[Any]:
     """The user model's user-group link table, if it has one (custom models may not)."""
     return [

@@ -16,7 +16,6 @@ from model_bakery import baker
 from waffle.models import Flag, Switch
 
 from maintenance_waffle.admin import replace_waffle_admins
-from maintenance_waffle.audit import describe_window
 from maintenance_waffle.bypass import create_link, key_of
 from maintenance_waffle.models import BypassKey, Channel, MaintenanceChange, MaintenanceWindow
 from tests.rows import set_switch, switch
@@ -182,8 +181,8 @@ def test_windows_added_and_deleted_in_the_admin_are_recorded(
         admin_client.post(f"{CHANGELIST}{window.pk}/delete/", {"post": "yes"})
 
     assert changes() == [
-        ("dashboard", "admin", f"window #{window.pk}", "", describe_window(window), "Upgrade"),
-        ("dashboard", "admin", f"window #{window.pk}", describe_window(window), "removed", ""),
+        ("dashboard", "admin", f"window #{window.pk}", "", str(window), "Upgrade"),
+        ("dashboard", "admin", f"window #{window.pk}", str(window), "removed", ""),
     ]
 
 
@@ -399,16 +398,11 @@ def test_the_dashboard_describes_the_targeted_flag(admin_client: Client) -> None
 
     section = content.split('id="flag-heading"', 1)[1].split("</section>", 1)[0]
     assert f'href="/admin/waffle/flag/{flag.pk}/change/"' in section
-    assert "staff;" in section
-    assert "12.5 %;" in section
-    assert "languages de;" in section
-    assert re.search(r"groups: (dev, ops|ops, dev);", section)
-    assert "users: carol" in section
+    # As the audit trail and the command word it (maintenance_waffle.describe).
+    assert "staff; languages: de; groups: dev, ops; users: carol; 12.5%" in section
 
 
-@pytest.mark.parametrize(
-    ("everyone", "text"), [(True, "everyone"), (False, "nobody (Everyone: No)")]
-)
+@pytest.mark.parametrize(("everyone", "text"), [(True, "everyone"), (False, "nobody")])
 def test_the_dashboard_shows_everyone_or_nobody(
     admin_client: Client, everyone: bool, text: str
 ) -> None:
@@ -435,7 +429,7 @@ def test_the_dashboard_shows_who_gets_through(admin_client: Client, settings: An
     content = page(admin_client)
 
     section = content.split('id="exempt-heading"', 1)[1].split("</section>", 1)[0]
-    assert "superusers;" in section
+    assert "superusers</p>" in section
     assert "<code>MAINTENANCE_MODE_IGNORE_ADMIN_SITE</code>" in section
     assert "<code>MAINTENANCE_MODE_IGNORE_STAFF</code>" in section
     assert "<code>MAINTENANCE_MODE_IGNORE_URLS: ^/status/</code>" in section
@@ -580,7 +574,7 @@ def test_schedule(admin_client: Client, django_capture_on_commit_callbacks: Any)
     window = MaintenanceWindow.objects.get()
     assert (window.start, window.end, window.reason) == (minutes(start), minutes(end), "Reindexing")
     assert changes() == [
-        ("dashboard", "admin", f"window #{window.pk}", "", describe_window(window), "Reindexing")
+        ("dashboard", "admin", f"window #{window.pk}", "", str(window), "Reindexing")
     ]
     assert "upcoming" in response.content.decode()
 
@@ -657,7 +651,7 @@ def test_end_a_running_window(
     now = timezone.now()
     window = MaintenanceWindow.objects.create(start=now - timedelta(hours=1), end=None)
     assert client.get("/").status_code == 503
-    old = describe_window(window)
+    old = str(window)
 
     with django_capture_on_commit_callbacks(execute=True):
         response = act(admin_client, "end_window", window=window.pk)
@@ -669,9 +663,7 @@ def test_end_a_running_window(
     window.refresh_from_db()
     assert window.end is not None
     assert now <= window.end <= timezone.now()
-    assert changes() == [
-        ("dashboard", "admin", f"window #{window.pk}", old, describe_window(window), "")
-    ]
+    assert changes() == [("dashboard", "admin", f"window #{window.pk}", old, str(window), "")]
 
 
 def test_end_an_upcoming_window_cancels_it(
@@ -685,9 +677,7 @@ def test_end_an_upcoming_window_cancels_it(
 
     assert messages_in(response) == [("success", "The window is over.")]
     assert not MaintenanceWindow.objects.exists()
-    assert changes() == [
-        ("dashboard", "admin", f"window #{window.pk}", describe_window(window), "removed", "")
-    ]
+    assert changes() == [("dashboard", "admin", f"window #{window.pk}", str(window), "removed", "")]
 
 
 @pytest.mark.parametrize("fields", [{"window": "9999"}, {"window": ""}, {}])

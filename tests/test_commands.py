@@ -275,13 +275,13 @@ def _targeted_summary() -> str:
         ({"everyone": None, "superusers": False, "staff": True}, "staff"),
         (
             {"everyone": None, "superusers": False, "authenticated": True},
-            "authenticated users",
+            "logged-in users",
         ),
         (
             {"everyone": None, "superusers": True, "staff": True, "authenticated": True},
-            "superusers, staff, authenticated users",
+            "superusers; staff; logged-in users",
         ),
-        ({"everyone": None, "superusers": False, "languages": "en,de, "}, "languages de, en"),
+        ({"everyone": None, "superusers": False, "languages": "en,de, "}, "languages: de, en"),
         ({"everyone": None, "superusers": False, "percent": Decimal("12.5")}, "12.5%"),
         ({"everyone": None, "superusers": False, "percent": Decimal(0)}, "nobody"),
     ],
@@ -293,9 +293,10 @@ def test_status_summarises_the_targeted_flag(fields, summary):
 
 def test_status_summarises_groups_and_users():
     flag = target(staff=True, percent=Decimal(5), languages="de")
-    flag.groups.add(*baker.make(Group, _quantity=1))
-    flag.users.add(*baker.make(User, _quantity=2))
-    assert _targeted_summary() == "staff, 1 group(s), 2 user(s), languages de, 5%"
+    flag.groups.add(baker.make(Group, name="beta"))
+    flag.users.add(baker.make(User, username="bob"), baker.make(User, username="alice"))
+    # By name, as the dashboard and the audit trail word it (maintenance_waffle.describe).
+    assert _targeted_summary() == "staff; languages: de; groups: beta; users: alice, bob; 5%"
 
 
 def test_status_summarises_a_missing_flag():
@@ -638,7 +639,7 @@ def test_status_verbosity_2_lists_the_windows_with_their_reasons():
         "maintenance mode: off\n"
         "  switch 'maintenance_mode': off\n"
         "  window: 2099-01-01T00:00:00+00:00 → 2099-01-02T00:00:00+00:00 (Upgrade)\n"
-        "  window: 2099-02-01T00:00:00+00:00 → until off\n"
+        "  window: 2099-02-01T00:00:00+00:00 → until turned off\n"
         "  targeted flag 'maintenance_mode': nobody\n"
         "  exempt flag 'maintenance_mode_exempt': superusers\n"
         "  bypass links in force: 0\n"

@@ -10,7 +10,7 @@ from django.db import DatabaseError
 from django.urls import NoReverseMatch, reverse
 from django.utils import timezone
 
-from maintenance_waffle import store
+from maintenance_waffle import describe, store
 from maintenance_waffle.audit import changing
 from maintenance_waffle.bypass import create_link, parse_ttl, revoke_all
 from maintenance_waffle.conf import Config, get_config
@@ -21,31 +21,6 @@ from maintenance_waffle.state import FlagRule, Snapshot, Window, aware, current_
 
 ON = ("on", "yes", "true", "1")
 OFF = ("off", "no", "false", "0")
-
-
-def _flag_summary(rule: FlagRule | None) -> str:
-    if rule is None:
-        return "missing (nobody)"
-    if rule.everyone is not None:
-        return "everyone" if rule.everyone else "nobody"
-    parts = [
-        name
-        for name, on in (
-            ("superusers", rule.superusers),
-            ("staff", rule.staff),
-            ("authenticated users", rule.authenticated),
-        )
-        if on
-    ]
-    if rule.group_ids:
-        parts.append(f"{len(rule.group_ids)} group(s)")
-    if rule.user_ids:
-        parts.append(f"{len(rule.user_ids)} user(s)")
-    if rule.languages:
-        parts.append("languages " + ", ".join(sorted(rule.languages)))
-    if rule.percent:
-        parts.append(f"{rule.percent:g}%")
-    return ", ".join(parts) or "nobody"
 
 
 def _flag_json(rule: FlagRule | None) -> dict[str, Any] | None:
@@ -242,13 +217,15 @@ class Command(BaseCommand):
             if window.end is not None and window.end <= now:
                 continue  # over; only kept until the audit trail has its end
             self.stdout.write(
-                f"  window: {_iso(window.start) or 'now'} → {_iso(window.end) or 'until off'}"
+                f"  window: {describe.window(window.start, window.end)}"
                 + (f" ({window.reason})" if window.reason else "")
             )
-        self.stdout.write(f"  targeted flag {config.flag_name!r}: {_flag_summary(snapshot.flag)}")
-        self.stdout.write(
-            f"  exempt flag {config.exempt_flag_name!r}: {_flag_summary(snapshot.exempt)}"
-        )
+        for label, name, rule in (
+            ("targeted flag", config.flag_name, snapshot.flag),
+            ("exempt flag", config.exempt_flag_name, snapshot.exempt),
+        ):
+            names = store.member_names(rule, using) if rule is not None else ((), ())
+            self.stdout.write(f"  {label} {name!r}: {describe.flag(rule, *names)}")
         keys = len(snapshot.bypass_keys)
         self.stdout.write(f"  bypass links in force: {keys}")
         changes = store.last_changes(using, 5)
