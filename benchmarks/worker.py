@@ -79,17 +79,17 @@ def set_up() -> str:
             flag.percent = 50
             flag.save()
 
-        original = state.load
+        original = state.refresh
 
-        def counted_load(config: Any) -> Any:
+        def counted_refresh(config: Any, previous: Any, full: bool) -> Any:
             global refreshing
             refreshing = True
             try:
-                return original(config)
+                return original(config, previous, full)
             finally:
                 refreshing = False
 
-        state.load = counted_load
+        state.refresh = counted_refresh
     if VARIANT == "mw-on-exempt":
         from django.contrib.auth.models import User
         from django.contrib.sessions.backends.db import SessionStore

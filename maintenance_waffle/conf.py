@@ -119,6 +119,7 @@ class Config:
     flag_name: str
     exempt_flag_name: str
     refresh_interval: float
+    full_refresh_interval: float
     max_staleness: float
     trust_waffle_cookies: bool
     problems: tuple[Problem, ...] = field(default=(), compare=False)
@@ -408,6 +409,7 @@ _TABLE: tuple[tuple[str, Any, Parser, str | tuple[str, ...]], ...] = (
     ("MAINTENANCE_WAFFLE_FLAG", "maintenance_mode", _waffle_name, "flag_name"),
     ("MAINTENANCE_WAFFLE_EXEMPT_FLAG", "maintenance_mode_exempt", _waffle_name, "exempt_flag_name"),
     ("MAINTENANCE_WAFFLE_REFRESH_INTERVAL", 1.0, _seconds, "refresh_interval"),
+    ("MAINTENANCE_WAFFLE_FULL_REFRESH_INTERVAL", 60.0, _seconds, "full_refresh_interval"),
     ("MAINTENANCE_WAFFLE_MAX_STALENESS", 300.0, _seconds, "max_staleness"),
     ("MAINTENANCE_WAFFLE_TRUST_WAFFLE_COOKIES", False, _bool, "trust_waffle_cookies"),
 )

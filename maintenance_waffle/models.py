@@ -140,3 +140,17 @@ class BypassKey(models.Model):
 
     def __str__(self) -> str:
         return f"#{self.pk} until {self.expires.isoformat()}"
+
+
+class ChangeStamp(models.Model):
+    """One row whose ``value`` moves with every change of the maintenance data, in the
+    same transaction: a refresh reads it alone, and reads everything only when it moved."""
+
+    value = models.BigIntegerField(default=0)
+
+    class Meta:
+        verbose_name = _("change stamp")
+        verbose_name_plural = _("change stamps")
+
+    def __str__(self) -> str:
+        return str(self.value)

@@ -10,6 +10,7 @@ over.
 
 from __future__ import annotations
 
+import dataclasses
 import logging
 import threading
 import time
@@ -18,13 +19,13 @@ from datetime import datetime
 from typing import Any
 
 from django.contrib.auth import get_user_model
-from django.db import transaction
+from django.db import DatabaseError, transaction
 from django.db.models.signals import m2m_changed, post_delete, post_save
 from waffle import get_waffle_flag_model, get_waffle_switch_model
 from waffle.utils import get_setting
 
 from maintenance_waffle import audit, store
-from maintenance_waffle.conf import Config
+from maintenance_waffle.conf import Config, get_config
 from maintenance_waffle.models import BypassKey, MaintenanceWindow
 from maintenance_waffle.store import FlagRule, Window, aware, current_time
 
@@ -38,6 +39,7 @@ __all__ = [
     "current_time",
     "load",
     "make_snapshot",
+    "refresh",
     "settings_changed",
     "state",
 ]
@@ -61,6 +63,9 @@ class Snapshot:
     #: True when no request can be in maintenance (the fast path): nothing is on, no
     #: window is pending and settings.MAINTENANCE_MODE is not True.
     idle: bool = True
+    #: The change stamp read just before the data; None if unknown (a fallback state,
+    #: or no stamp row), which the next refresh never takes as unchanged.
+    stamp: int | None = None
 
     def window_at(self, now: datetime) -> Window | None:
         """The window covering ``now`` (the one ending last, if several do)."""
@@ -127,6 +132,41 @@ def load(config: Config) -> Snapshot:
     )
 
 
+def refresh(config: Config, previous: Snapshot | None, full: bool) -> Snapshot:
+    """The state now: ``previous`` itself when the change stamp has not moved since it
+    was read (one single-row query), else a full read; ``full`` forces the full read."""
+    using = store.read_alias()
+    try:
+        stamp = store.read_stamp(using)
+    except DatabaseError:
+        # The table not migrated yet, or the database down: the full read tells.
+        stamp, readable = None, False
+    else:
+        readable = True
+    if not full and previous is not None and stamp is not None and stamp == previous.stamp:
+        return previous
+    snapshot = load(config)
+    _stamp_usable(stamp is not None, "cannot be read" if not readable else "is missing")
+    return dataclasses.replace(snapshot, stamp=stamp)
+
+
+_stamp_warned = False
+
+
+def _stamp_usable(usable: bool, problem: str) -> None:
+    """Warn once when the stamp cannot serve, and again if it fails after coming back."""
+    global _stamp_warned
+    if usable:
+        _stamp_warned = False
+    elif not _stamp_warned:
+        _stamp_warned = True
+        logger.warning(
+            "The maintenance change stamp %s (has migrate run?); every refresh is a full "
+            "read until it is back.",
+            problem,
+        )
+
+
 class State:
     """The process's current snapshot, refreshed by one thread at a time."""
 
@@ -137,9 +177,15 @@ class State:
     def reset(self) -> None:
         """Forget the snapshot: the next request reads the state afresh."""
         self._snapshot: Snapshot | None = None
-        self._loaded_at: float | None = None  # monotonic time of the last good load
+        self._loaded_at: float | None = None  # monotonic time of the last good read
+        self._full_at = float("-inf")  # ... and of the last full one
         self._next_check = float("-inf")
         self._generation = 0
+        self._full_generation = -1  # the generation the last full read was for
+
+    def current(self) -> Snapshot | None:
+        """The snapshot held now, fresh or not (no I/O)."""
+        return self._snapshot
 
     def peek(self) -> Snapshot | None:
         """The current snapshot, or None when it must be refreshed first (no I/O)."""
@@ -169,12 +215,22 @@ class State:
             if self._snapshot is not None and now < self._next_check:
                 return self._snapshot
             generation = self._generation
+            previous = self._snapshot
+            # A change made in this process, or the safety net for writes that send no
+            # signal (raw SQL, QuerySet.update()), asks for a full read.
+            full = (
+                generation != self._full_generation
+                or now - self._full_at >= config.full_refresh_interval
+            )
             try:
-                snapshot = load(config)
+                snapshot = refresh(config, previous, full)
             except Exception:
                 snapshot = self._on_failure(config, now)
             else:
                 self._loaded_at = now
+                if snapshot is not previous:
+                    self._full_at = now
+                    self._full_generation = generation
                 _record_transitions(snapshot)
             self._snapshot = snapshot
             if generation == self._generation:
@@ -209,26 +265,69 @@ class State:
 state = State()
 
 
-def _changed(**kwargs: Any) -> None:
-    # Now for this thread's own next read, and again after the commit, so that a
-    # reader that raced the transaction cannot keep the old state.
+def _saved(sender: Any, instance: Any, **kwargs: Any) -> None:
+    """A switch, flag, window or bypass key was saved or deleted."""
+    if isinstance(instance, (MaintenanceWindow, BypassKey)) or _is_ours(instance.name):
+        _changed(kwargs.get("using"))
+
+
+def _members_changed(sender: Any, instance: Any, action: str, pk_set: Any, **kwargs: Any) -> None:
+    """A flag's users or groups, or a user's groups, changed (from either side)."""
+    if not action.startswith("post_"):
+        return
+    if isinstance(instance, get_waffle_flag_model()):
+        relevant = _is_ours(instance.name)
+    elif sender in store.groups_through(get_user_model()):
+        relevant = _touches_our_groups(instance, pk_set)
+    else:
+        relevant = True  # flags changed from the user's or group's side: rare, no look-up
+    if relevant:
+        _changed(kwargs.get("using"))
+
+
+def _is_ours(name: str) -> bool:
+    config = get_config()
+    return name in (config.switch_name, config.flag_name, config.exempt_flag_name)
+
+
+def _touches_our_groups(instance: Any, pk_set: Any) -> bool:
+    snapshot = state.current()
+    if snapshot is None or pk_set is None:
+        return True  # nothing to compare with, or a clear: assume it matters
+    groups: set[Any] = set()
+    for rule in (snapshot.flag, snapshot.exempt):
+        if rule is not None:
+            groups |= rule.group_ids
+    # From the user's side pk_set holds groups; from the group's side, the group is it.
+    ids = set(pk_set) if isinstance(instance, get_user_model()) else {instance.pk}
+    return bool(groups & ids)
+
+
+def _changed(using: str | None) -> None:
+    # Other processes: move the change stamp, in the transaction of the change.
+    store.move_stamp(using or store.write_alias())
+    # This process: now for this thread's own next read, and again after the commit, so
+    # that a reader that raced the transaction cannot keep the old state.
     state.invalidate()
-    transaction.on_commit(state.invalidate, using=kwargs.get("using"))
+    transaction.on_commit(state.invalidate, using=using)
 
 
 def connect() -> None:
-    """Invalidate the snapshot whenever data it holds is saved in this process."""
+    """Move the change stamp and invalidate the snapshot whenever data it holds is
+    saved in this process."""
     flag_model = get_waffle_flag_model()
     senders: list[Any] = [get_waffle_switch_model(), flag_model, MaintenanceWindow, BypassKey]
     for sender in senders:
-        post_save.connect(_changed, sender=sender, dispatch_uid=f"maintenance_waffle.{sender}")
-        post_delete.connect(_changed, sender=sender, dispatch_uid=f"maintenance_waffle.{sender}")
+        post_save.connect(_saved, sender=sender, dispatch_uid=f"maintenance_waffle.{sender}")
+        post_delete.connect(_saved, sender=sender, dispatch_uid=f"maintenance_waffle.{sender}")
     through_models = [
         flag_model._meta.get_field(name).remote_field.through  # type: ignore[union-attr]
         for name in ("users", "groups")
     ]
     for through in through_models + store.groups_through(get_user_model()):
-        m2m_changed.connect(_changed, sender=through, dispatch_uid=f"maintenance_waffle.{through}")
+        m2m_changed.connect(
+            _members_changed, sender=through, dispatch_uid=f"maintenance_waffle.{through}"
+        )
 
 
 def settings_changed(**kwargs: Any) -> None:

@@ -17,13 +17,18 @@ from typing import Any, TypeVar, cast
 
 from django.conf import settings
 from django.contrib.auth import get_user_model
-from django.db import connections, models, router, transaction
-from django.db.models import Q, QuerySet
+from django.db import DatabaseError, connections, models, router, transaction
+from django.db.models import F, Q, QuerySet
 from django.utils import timezone
 from waffle import get_waffle_flag_model, get_waffle_switch_model
 from waffle.utils import get_setting
 
-from maintenance_waffle.models import BypassKey, MaintenanceChange, MaintenanceWindow
+from maintenance_waffle.models import (
+    BypassKey,
+    ChangeStamp,
+    MaintenanceChange,
+    MaintenanceWindow,
+)
 
 logger = logging.getLogger("maintenance_waffle")
 
@@ -185,6 +190,48 @@ def savepoint_if_in_transaction(using: str) -> Iterator[None]:
             yield
     else:
         yield
+
+
+# The change stamp ----------------------------------------------------------------------
+
+#: The primary key of the change stamp's one row.
+STAMP = 1
+
+
+#: The databases whose stamp table has been read: no savepoint is needed there.
+_stamp_readable: set[str] = set()
+
+
+def read_stamp(using: str) -> int | None:
+    """The change stamp's value: one indexed single-row read. None when the row is
+    missing (deleted by hand), which makes every refresh a full read."""
+    rows = ChangeStamp.objects.using(using).filter(pk=STAMP).values_list("value", flat=True)
+    if using in _stamp_readable:
+        return next(iter(rows), None)
+    # Until the table is known to exist (a deploy may run before migrate), in a savepoint.
+    with savepoint_if_in_transaction(using):
+        value = next(iter(rows), None)
+    _stamp_readable.add(using)
+    return value
+
+
+def move_stamp(using: str) -> None:
+    """Move the change stamp, in the current transaction of ``using``.
+
+    A failure (the table not migrated yet, say) is logged and confined to a savepoint:
+    the change itself goes on, and every process sees it at its next full read.
+    """
+    try:
+        with transaction.atomic(using=using):
+            rows = ChangeStamp.objects.using(using).filter(pk=STAMP)
+            if not rows.update(value=F("value") + 1):
+                ChangeStamp.objects.using(using).create(pk=STAMP, value=1)
+    except DatabaseError:
+        logger.warning(
+            "Could not move the maintenance change stamp; other processes see this change "
+            "at their next full read (MAINTENANCE_WAFFLE_FULL_REFRESH_INTERVAL).",
+            exc_info=True,
+        )
 
 
 # Reading -------------------------------------------------------------------------------
@@ -408,7 +455,13 @@ def create_bypass_key(expires: datetime, created_by: str) -> BypassKey:
 
 def revoke_bypass_keys(now: datetime) -> int:
     """Revoke every bypass key in force; return how many there were."""
-    return int(bypass_keys_in_force(write_alias(), now).update(revoked=True))
+    using = write_alias()
+    with transaction.atomic(using=using):
+        count = int(bypass_keys_in_force(using, now).update(revoked=True))
+        if count:
+            # A bulk update sends no signal.
+            move_stamp(using)
+    return count
 
 
 def claim_transitions(now: datetime) -> list[tuple[MaintenanceWindow, str, str]]:
@@ -426,4 +479,7 @@ def claim_transitions(now: datetime) -> list[tuple[MaintenanceWindow, str, str]]
             for window in rows.filter(**unrecorded, **{f"{edge}__lte": for_database(now)}):
                 if rows.filter(pk=window.pk, **unrecorded).update(**{f"{edge}_recorded": True}):
                     claimed.append((window, old, new))
+        if claimed:
+            # So that no process tries to claim them again.
+            move_stamp(using)
     return claimed

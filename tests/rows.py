@@ -10,6 +10,8 @@ from typing import Any
 from django.db import connection
 from waffle.models import Flag, Switch
 
+from maintenance_waffle import store
+
 
 def switch() -> Switch:
     row: Switch = Switch.objects.get(name="maintenance_mode")
@@ -30,8 +32,10 @@ def set_switch(active: bool, note: str = "") -> None:
 
 
 def update_switch(**fields: Any) -> None:
-    """Change the switch as another process would: no signal reaches this one."""
+    """Change the switch as another process would: its save moves the change stamp, and
+    no signal reaches this one."""
     Switch.objects.filter(name="maintenance_mode").update(**fields)
+    store.move_stamp("default")
 
 
 def targeted_flag() -> Flag:
@@ -59,15 +63,20 @@ def target(flag: Flag | None = None, **fields: Any) -> Flag:
 
 
 @contextlib.contextmanager
-def switch_table_gone() -> Iterator[None]:
-    """The switch table is missing, as when the app is deployed before `migrate`."""
+def table_gone(table: str) -> Iterator[None]:
+    """``table`` is missing, as when the app is deployed before `migrate`."""
     with connection.cursor() as cursor:
-        cursor.execute("ALTER TABLE waffle_switch RENAME TO waffle_switch_gone")
+        cursor.execute(f"ALTER TABLE {table} RENAME TO {table}_gone")
     try:
         yield
     finally:
         with connection.cursor() as cursor:
-            cursor.execute("ALTER TABLE waffle_switch_gone RENAME TO waffle_switch")
+            cursor.execute(f"ALTER TABLE {table}_gone RENAME TO {table}")
+
+
+def switch_table_gone() -> contextlib.AbstractContextManager[None]:
+    """The switch table is missing, as when the app is deployed before `migrate`."""
+    return table_gone("waffle_switch")
 
 
 @contextlib.contextmanager

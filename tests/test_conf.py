@@ -97,6 +97,7 @@ def test_defaults_build_without_problems():
         flag_name="maintenance_mode",
         exempt_flag_name="maintenance_mode_exempt",
         refresh_interval=1.0,
+        full_refresh_interval=60.0,
         max_staleness=300.0,
         trust_waffle_cookies=False,
     )
@@ -204,6 +205,7 @@ def test_seconds_accepted_as_floats(name, value, expected):
     assert config.problems == ()
     seconds = {
         "MAINTENANCE_WAFFLE_REFRESH_INTERVAL": config.refresh_interval,
+        "MAINTENANCE_WAFFLE_FULL_REFRESH_INTERVAL": config.full_refresh_interval,
         "MAINTENANCE_WAFFLE_MAX_STALENESS": config.max_staleness,
     }[name]
     assert seconds == expected

@@ -276,7 +276,10 @@ def test_failure_can_fail_closed(fresh: State) -> None:
     assert (snapshot.switch, snapshot.idle) == (True, False)
 
 
-@override_settings(MAINTENANCE_WAFFLE_REFRESH_INTERVAL=0)
+# Every refresh a full read: the switch table's loss must show.
+@override_settings(
+    MAINTENANCE_WAFFLE_REFRESH_INTERVAL=0, MAINTENANCE_WAFFLE_FULL_REFRESH_INTERVAL=0
+)
 def test_failure_keeps_the_last_state_until_max_staleness(
     fresh: State, caplog: pytest.LogCaptureFixture
 ) -> None:
