@@ -11,6 +11,7 @@ over.
 from __future__ import annotations
 
 import dataclasses
+import itertools
 import logging
 import threading
 import time
@@ -19,7 +20,7 @@ from datetime import datetime
 from typing import Any
 
 from django.contrib.auth import get_user_model
-from django.db import DatabaseError, transaction
+from django.db import DatabaseError, connections, transaction
 from django.db.models.signals import m2m_changed, post_delete, post_save
 from waffle import get_waffle_flag_model, get_waffle_switch_model
 from waffle.utils import get_setting
@@ -167,6 +168,60 @@ def _stamp_usable(usable: bool, problem: str) -> None:
         )
 
 
+# Transactions ----------------------------------------------------------------------------
+# A snapshot read while a transaction that changed maintenance data is open may hold what
+# that transaction has not committed. It is kept only while every atomic block open at
+# the time of the read is, so that after a commit or a rollback (the end of a test in
+# Django's TestCase or pytest-django's ``db``) the next request reads again.
+
+#: (database alias, serial numbers of its open atomic blocks) for each database read.
+Binding = tuple[tuple[str, tuple[int, ...]], ...]
+
+_DIRTY = "_maintenance_waffle_dirty"
+_SERIAL = "_maintenance_waffle_serial"
+_serials = itertools.count(1)
+
+
+def _serial(block: Any) -> int:
+    serial = getattr(block, _SERIAL, None)
+    if serial is None:
+        serial = next(_serials)
+        setattr(block, _SERIAL, serial)
+    return int(serial)
+
+
+def _blocks(using: str) -> tuple[int, ...]:
+    return tuple(_serial(block) for block in connections[using].atomic_blocks)
+
+
+def _mark_dirty(using: str) -> None:
+    """Note that maintenance data changed inside the open transaction of ``using``."""
+    connection = connections[using]
+    if connection.in_atomic_block:
+        setattr(connection, _DIRTY, _serial(connection.atomic_blocks[0]))
+
+
+def _binding() -> Binding | None:
+    """What a snapshot read now depends on: the open blocks of each database whose
+    transaction changed maintenance data; None when there is none."""
+    binding = []
+    for using in sorted({store.read_alias(), store.write_alias()}):
+        connection = connections[using]
+        dirty = getattr(connection, _DIRTY, None)
+        if dirty is None:
+            continue
+        blocks = _blocks(using)
+        if blocks[:1] != (dirty,):
+            setattr(connection, _DIRTY, None)  # that transaction is over
+            continue
+        binding.append((using, blocks))
+    return tuple(binding) or None
+
+
+def _still_open(binding: Binding) -> bool:
+    return all(_blocks(using)[: len(blocks)] == blocks for using, blocks in binding)
+
+
 class State:
     """The process's current snapshot, refreshed by one thread at a time."""
 
@@ -182,6 +237,8 @@ class State:
         self._next_check = float("-inf")
         self._generation = 0
         self._full_generation = -1  # the generation the last full read was for
+        # The open transaction the snapshot may show uncommitted changes of (see below).
+        self._binding: Binding | None = None
 
     def current(self) -> Snapshot | None:
         """The snapshot held now, fresh or not (no I/O)."""
@@ -189,16 +246,21 @@ class State:
 
     def peek(self) -> Snapshot | None:
         """The current snapshot, or None when it must be refreshed first (no I/O)."""
-        if time.monotonic() < self._next_check:
+        if time.monotonic() < self._next_check and self._unbound():
             return self._snapshot
         return None
 
     def get(self, config: Config) -> Snapshot:
         """The current snapshot, refreshing it first when it is due."""
         snapshot = self._snapshot
-        if snapshot is not None and time.monotonic() < self._next_check:
+        if snapshot is not None and time.monotonic() < self._next_check and self._unbound():
             return snapshot
         return self._refresh(config)
+
+    def _unbound(self) -> bool:
+        """False when the snapshot was read inside a transaction that has ended since."""
+        binding = self._binding
+        return binding is None or _still_open(binding)
 
     def invalidate(self) -> None:
         """Make the next request reload (after a change saved in this process)."""
@@ -212,21 +274,25 @@ class State:
             return self._snapshot  # type: ignore[return-value]
         try:
             now = time.monotonic()
-            if self._snapshot is not None and now < self._next_check:
+            unbound = self._unbound()
+            if self._snapshot is not None and now < self._next_check and unbound:
                 return self._snapshot
             generation = self._generation
             previous = self._snapshot
-            # A change made in this process, or the safety net for writes that send no
-            # signal (raw SQL, QuerySet.update()), asks for a full read.
+            # A change made in this process, a transaction ended, or the safety net for
+            # writes that send no signal (raw SQL, QuerySet.update()): a full read.
             full = (
                 generation != self._full_generation
+                or not unbound
                 or now - self._full_at >= config.full_refresh_interval
             )
             try:
                 snapshot = refresh(config, previous, full)
             except Exception:
+                self._binding = None
                 snapshot = self._on_failure(config, now)
             else:
+                self._binding = _binding()
                 self._loaded_at = now
                 if snapshot is not previous:
                     self._full_at = now
@@ -304,8 +370,10 @@ def _touches_our_groups(instance: Any, pk_set: Any) -> bool:
 
 
 def _changed(using: str | None) -> None:
+    using = using or store.write_alias()
     # Other processes: move the change stamp, in the transaction of the change.
-    store.move_stamp(using or store.write_alias())
+    store.move_stamp(using)
+    _mark_dirty(using)
     # This process: now for this thread's own next read, and again after the commit, so
     # that a reader that raced the transaction cannot keep the old state.
     state.invalidate()
