@@ -47,6 +47,7 @@ class SettingsId:
     E014: Final = "E014"  # A setting django-maintenance-mode renamed is set under its old name.
     E015: Final = "E015"  # A function setting cannot be imported or is not callable.
     E016: Final = "E016"  # MAINTENANCE_MODE_REDIRECT_URL is not a string.
+    E017: Final = "E017"  # A size setting is not a whole number, 0 or more.
     W002: Final = "W002"  # A django-maintenance-mode state-storage setting is set: ignored.
 
 
@@ -121,6 +122,7 @@ class Config:
     refresh_interval: float
     full_refresh_interval: float
     max_staleness: float
+    membership_cache_size: int
     trust_waffle_cookies: bool
     problems: tuple[Problem, ...] = field(default=(), compare=False)
 
@@ -243,6 +245,12 @@ _waffle_name = _Rule(
     "must be a waffle name (a string of 1 to 100 characters)",
     "The default is {default!r}.",
     lambda value: isinstance(value, str) and 0 < len(value) <= 100,
+)
+_size = _Rule(
+    SettingsId.E017,
+    "must be a whole number, 0 or more",
+    "For example {default!r}.",
+    lambda value: _is_int(value) and value >= 0,
 )
 _seconds = _Rule(
     SettingsId.E011,
@@ -411,6 +419,7 @@ _TABLE: tuple[tuple[str, Any, Parser, str | tuple[str, ...]], ...] = (
     ("MAINTENANCE_WAFFLE_REFRESH_INTERVAL", 1.0, _seconds, "refresh_interval"),
     ("MAINTENANCE_WAFFLE_FULL_REFRESH_INTERVAL", 60.0, _seconds, "full_refresh_interval"),
     ("MAINTENANCE_WAFFLE_MAX_STALENESS", 300.0, _seconds, "max_staleness"),
+    ("MAINTENANCE_WAFFLE_MEMBERSHIP_CACHE_SIZE", 10_000, _size, "membership_cache_size"),
     ("MAINTENANCE_WAFFLE_TRUST_WAFFLE_COOKIES", False, _bool, "trust_waffle_cookies"),
 )
 SETTINGS: tuple[Setting, ...] = tuple(Setting(*row) for row in _TABLE)

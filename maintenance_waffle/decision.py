@@ -1,11 +1,12 @@
 """Deciding a request, from (request, snapshot, configuration).
 
 The maintenance data all comes from the snapshot: nothing here queries waffle's tables,
-ours or a cache. What the decision may touch is the request's own: Django's lazy
-``request.user`` and session are loaded when a rule needs them (a user or group rule,
-a percentage keyed on the session), and, only with
-``MAINTENANCE_WAFFLE_TRUST_WAFFLE_COOKIES``, waffle's cookie decisions are noted on the
-request for ``WaffleMiddleware`` to set. Logging the user out is the middleware's step,
+ours or a cache, except through the snapshot the groups of a logged-in user when a flag
+names groups (once per user, then remembered: state.Membership). What the decision may
+touch is the request's own: Django's lazy ``request.user`` and session are loaded when
+a rule needs them (a user or group rule, a percentage keyed on the session), and, only
+with ``MAINTENANCE_WAFFLE_TRUST_WAFFLE_COOKIES``, waffle's cookie decisions are noted on
+the request for ``WaffleMiddleware`` to set. Logging the user out is the middleware's step,
 after the decision. Derived URL data (the admin prefix, our own URLs, resolved views)
 is computed once per URLconf and kept until settings change.
 """
@@ -150,13 +151,7 @@ def flag_is_active(
 
 
 def _user_matches(rule: FlagRule, user: Any) -> bool:
-    if not (
-        rule.authenticated
-        or rule.staff
-        or rule.superusers
-        or rule.user_ids
-        or rule.group_member_ids
-    ):
+    if not (rule.authenticated or rule.staff or rule.superusers or rule.user_ids or rule.group_ids):
         return False
     if not user.is_authenticated:
         return False
@@ -165,7 +160,7 @@ def _user_matches(rule: FlagRule, user: Any) -> bool:
         or (rule.staff and getattr(user, "is_staff", False))
         or (rule.superusers and getattr(user, "is_superuser", False))
         or user.pk in rule.user_ids
-        or user.pk in rule.group_member_ids
+        or (rule.group_ids and rule.members(user.pk) & rule.group_ids)
     )
 
 

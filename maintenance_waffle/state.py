@@ -15,6 +15,7 @@ import itertools
 import logging
 import threading
 import time
+from collections import OrderedDict
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -32,6 +33,7 @@ from maintenance_waffle.store import FlagRule, Window, aware, current_time
 
 __all__ = [
     "FlagRule",
+    "Membership",
     "Snapshot",
     "State",
     "Window",
@@ -121,6 +123,14 @@ def load(config: Config) -> Snapshot:
             (key, aware(expires))
             for key, expires in store.bypass_keys_in_force(using, now).values_list("pk", "expires")
         )
+    # One memory of who belongs to which of the flags' groups, for both flags and for
+    # as long as this snapshot lives (until the change stamp moves).
+    members = Membership(
+        frozenset().union(*(rule.group_ids for rule in rules.values())),
+        using,
+        config.membership_cache_size,
+    )
+    rules = {name: dataclasses.replace(rule, members=members) for name, rule in rules.items()}
     return make_snapshot(
         config,
         switch=active,
@@ -131,6 +141,41 @@ def load(config: Config) -> Snapshot:
         windows=windows,
         bypass_keys=bypass_keys,
     )
+
+
+class Membership:
+    """Which of the flags' groups a user belongs to: asked of the database once per user
+    (one indexed query) and remembered, the least recently asked forgotten first."""
+
+    def __init__(self, group_ids: frozenset[Any], using: str, size: int) -> None:
+        self._group_ids = group_ids
+        self._using = using
+        self._size = size
+        self._known: OrderedDict[Any, frozenset[Any]] = OrderedDict()
+        self._lock = threading.Lock()
+
+    def __call__(self, user_id: Any) -> frozenset[Any]:
+        if not self._group_ids:
+            return frozenset()
+        with self._lock:
+            groups = self._known.get(user_id)
+            if groups is not None:
+                self._known.move_to_end(user_id)
+                return groups
+        try:
+            groups = store.user_groups(user_id, self._group_ids, self._using)
+        except DatabaseError:
+            # Never a 500: in none of the groups this time; asked again next time.
+            logger.warning("Could not read a user's groups for maintenance.", exc_info=True)
+            return frozenset()
+        with self._lock:
+            self._known[user_id] = groups
+            while len(self._known) > self._size:
+                self._known.popitem(last=False)
+        return groups
+
+    def __len__(self) -> int:
+        return len(self._known)
 
 
 def refresh(config: Config, previous: Snapshot | None, full: bool) -> Snapshot:

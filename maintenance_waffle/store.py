@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import contextlib
 import logging
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, TypeVar, cast
@@ -48,6 +48,10 @@ FLAG_FIELDS = (
 # Values --------------------------------------------------------------------------------
 
 
+#: The groups, among those a flag names, that the user with a given id belongs to.
+Members = Callable[[Any], frozenset[Any]]
+
+
 @dataclass(frozen=True)
 class FlagRule:
     """Everything needed to evaluate one waffle Flag for a request."""
@@ -63,9 +67,9 @@ class FlagRule:
     languages: frozenset[str] = frozenset()
     user_ids: frozenset[Any] = frozenset()
     group_ids: frozenset[Any] = frozenset()
-    #: Ids of the users who belong to one of ``group_ids``, so that a group check costs
-    #: no query per request.
-    group_member_ids: frozenset[Any] = frozenset()
+    #: The groups, among ``group_ids``, of the user with a given id. Members are not
+    #: loaded with the rule: the snapshot asks per user (state.Membership).
+    members: Members = field(default=lambda user_id: frozenset(), compare=False, repr=False)
 
     @classmethod
     def of(
@@ -74,7 +78,6 @@ class FlagRule:
         values: Mapping[str, Any],
         user_ids: Iterable[Any] = (),
         group_ids: Iterable[Any] = (),
-        group_member_ids: Iterable[Any] = (),
     ) -> FlagRule:
         """The rule of a flag's row (``values`` has the columns of FLAG_FIELDS)."""
         return cls(
@@ -91,7 +94,6 @@ class FlagRule:
             ),
             user_ids=frozenset(user_ids),
             group_ids=frozenset(group_ids),
-            group_member_ids=frozenset(group_member_ids),
         )
 
     def can_be_active(self, trust_waffle_cookies: bool) -> bool:
@@ -105,7 +107,7 @@ class FlagRule:
             or self.authenticated
             or self.languages
             or self.user_ids
-            or self.group_member_ids
+            or self.group_ids
             or (trust_waffle_cookies and self.testing)
         )
 
@@ -288,19 +290,15 @@ def groups_through(user_model: Any) -> list[Any]:
     ]
 
 
-def _pairs(model: Any, field_name: str, column: str, values: Any, using: str) -> set[Any]:
-    """(owner id, related id) pairs of the many-to-many ``model.field_name``."""
-    field = model._meta.get_field(field_name)
-    through = field.remote_field.through
+def _links(field: Any) -> tuple[Any, str, str]:
+    """The link table of a many-to-many field, and its two id columns."""
     left = field.m2m_field_name() + "_id"
-    right = field.m2m_reverse_field_name() + "_id"
-    lookup = {(left if column == "left" else right) + "__in": values}
-    return set(through._default_manager.using(using).filter(**lookup).values_list(left, right))
+    return field.remote_field.through, left, field.m2m_reverse_field_name() + "_id"
 
 
 def flag_rules(names: Iterable[str], using: str) -> dict[str, FlagRule]:
-    """The rules of the flags named in ``names`` (those that exist), with the members
-    of their groups: a handful of small queries whatever the number of flags."""
+    """The rules of the flags named in ``names`` (those that exist), with the ids of
+    their users and groups: three small queries, whatever the size of the groups."""
     flag_model = get_waffle_flag_model()
     rows = {
         values["name"]: values
@@ -309,23 +307,36 @@ def flag_rules(names: Iterable[str], using: str) -> dict[str, FlagRule]:
         .values("id", "name", *FLAG_FIELDS)
     }
     ids = [values["id"] for values in rows.values()]
-    users = _pairs(flag_model, "users", "left", ids, using)
-    groups = _pairs(flag_model, "groups", "left", ids, using)
-    members: set[Any] = set()
-    user_model = get_user_model()
-    if groups and groups_through(user_model):
-        members = _pairs(user_model, "groups", "right", {group for _, group in groups}, using)
-    rules = {}
-    for name, values in rows.items():
-        group_ids = {group for owner, group in groups if owner == values["id"]}
-        rules[name] = FlagRule.of(
+    linked = {}
+    for name in ("users", "groups"):
+        through, left, right = _links(flag_model._meta.get_field(name))
+        linked[name] = set(
+            through._default_manager.using(using)
+            .filter(**{left + "__in": ids})
+            .values_list(left, right)
+        )
+    return {
+        name: FlagRule.of(
             name,
             values,
-            user_ids=(user for owner, user in users if owner == values["id"]),
-            group_ids=group_ids,
-            group_member_ids=(user for user, group in members if group in group_ids),
+            user_ids=(user for owner, user in linked["users"] if owner == values["id"]),
+            group_ids=(group for owner, group in linked["groups"] if owner == values["id"]),
         )
-    return rules
+        for name, values in rows.items()
+    }
+
+
+def user_groups(user_id: Any, group_ids: Iterable[Any], using: str) -> frozenset[Any]:
+    """The groups among ``group_ids`` that the user ``user_id`` belongs to: one indexed
+    query (none for a user model without groups)."""
+    user_model = get_user_model()
+    if not groups_through(user_model):
+        return frozenset()
+    through, left, right = _links(user_model._meta.get_field("groups"))
+    rows = through._default_manager.using(using).filter(
+        **{left: user_id, right + "__in": list(group_ids)}
+    )
+    return frozenset(rows.values_list(right, flat=True))
 
 
 def _not_ended(now: datetime) -> Q:

@@ -99,8 +99,17 @@ def test_defaults_build_without_problems():
         refresh_interval=1.0,
         full_refresh_interval=60.0,
         max_staleness=300.0,
+        membership_cache_size=10_000,
         trust_waffle_cookies=False,
     )
+
+
+@pytest.mark.parametrize("value", [0, 1, 250_000])
+def test_membership_cache_size_accepts_whole_numbers(value):
+    with override_settings(MAINTENANCE_WAFFLE_MEMBERSHIP_CACHE_SIZE=value):
+        config = conf.build()
+    assert config.problems == ()
+    assert config.membership_cache_size == value
 
 
 @pytest.mark.parametrize("value", [None, True, False])

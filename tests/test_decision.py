@@ -2,6 +2,7 @@ from __future__ import annotations
 
 import re
 import sys
+from collections.abc import Callable
 from datetime import datetime, timedelta
 from datetime import timezone as dt_timezone
 from typing import Any
@@ -169,6 +170,11 @@ def test_languages(rf: RequestFactory) -> None:
     assert active(rule, anonymous(rf)) is False
 
 
+def groups_of(groups: dict[int, set[int]]) -> Callable[[Any], frozenset[Any]]:
+    """A rule's ``members``: the groups of each user id."""
+    return lambda user_id: frozenset(groups.get(user_id, ()))
+
+
 @pytest.mark.parametrize(
     ("criteria", "fields", "expected"),
     [
@@ -179,8 +185,9 @@ def test_languages(rf: RequestFactory) -> None:
         ({"superusers": True}, {"is_staff": True}, False),
         ({"user_ids": frozenset({7})}, {}, True),
         ({"user_ids": frozenset({8})}, {}, False),
-        ({"group_member_ids": frozenset({7})}, {}, True),
-        ({"group_member_ids": frozenset({8})}, {}, False),
+        ({"group_ids": frozenset({3}), "members": groups_of({7: {3}})}, {}, True),
+        ({"group_ids": frozenset({3}), "members": groups_of({8: {3}})}, {}, False),
+        ({"group_ids": frozenset({3}), "members": groups_of({7: {4}})}, {}, False),
         # No user criterion at all: even a superuser does not match.
         ({}, {"is_staff": True, "is_superuser": True}, False),
     ],
@@ -199,7 +206,8 @@ def test_anonymous_user_never_matches_user_criteria(rf: RequestFactory) -> None:
         staff=True,
         superusers=True,
         user_ids=frozenset({None}),
-        group_member_ids=frozenset({None}),
+        group_ids=frozenset({3}),
+        members=lambda user_id: frozenset({3}),
     )
     assert active(rule, anonymous(rf)) is False
 
@@ -647,9 +655,7 @@ def test_exempt_flag_superusers_by_default(rf: RequestFactory) -> None:
 
 
 def test_exempt_flag_groups(rf: RequestFactory) -> None:
-    snapshot = on(
-        FlagRule(name=EXEMPT_FLAG, group_ids=frozenset({1}), group_member_ids=frozenset({5}))
-    )
+    snapshot = on(FlagRule(name=EXEMPT_FLAG, group_ids=frozenset({1}), members=groups_of({5: {1}})))
     assert verdict(user_request(rf, id=5), snapshot) == EXEMPT
     assert verdict(user_request(rf, id=6), snapshot) == MAINTENANCE
 

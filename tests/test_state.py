@@ -108,8 +108,11 @@ def test_load_reads_flag_targeting() -> None:
         languages=frozenset({"de", "fr"}),
         user_ids=frozenset({listed.pk}),
         group_ids=frozenset({beta.pk, other.pk}),
-        group_member_ids=frozenset({member.pk}),
     )
+    # Members are asked for per user, not loaded with the rule.
+    assert rule is not None
+    assert rule.members(member.pk) == {beta.pk}
+    assert rule.members(listed.pk) == frozenset()
 
 
 def test_flag_decided_for_everyone_keeps_its_users_and_groups() -> None:
@@ -140,8 +143,8 @@ def test_flag_decided_for_everyone_keeps_its_users_and_groups() -> None:
         (FlagRule(name="f", authenticated=True), False, True),
         (FlagRule(name="f", languages=frozenset({"de"})), False, True),
         (FlagRule(name="f", user_ids=frozenset({1})), False, True),
-        (FlagRule(name="f", group_member_ids=frozenset({1})), False, True),
-        (FlagRule(name="f", group_ids=frozenset({1})), False, False),
+        # A group may have members: they are asked for per user.
+        (FlagRule(name="f", group_ids=frozenset({1})), False, True),
         (FlagRule(name="f", testing=True), False, False),
         (FlagRule(name="f", testing=True), True, True),
     ],
@@ -201,11 +204,11 @@ def test_flag_membership_changes_are_seen_at_once() -> None:
     group = baker.make(Group)
     flag = exempt_flag()
     flag.groups.add(group)
-    assert state.get(config).exempt.group_member_ids == frozenset()  # type: ignore[union-attr]
+    assert state.get(config).exempt.members(user.pk) == frozenset()  # type: ignore[union-attr]
 
     user.groups.add(group)
 
-    assert state.get(config).exempt.group_member_ids == {user.pk}  # type: ignore[union-attr]
+    assert state.get(config).exempt.members(user.pk) == {group.pk}  # type: ignore[union-attr]
 
 
 def test_an_invalidation_during_a_load_forces_another_load(
