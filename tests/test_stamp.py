@@ -254,3 +254,21 @@ def test_without_the_migration_changes_are_saved_and_read_in_full(
 
     assert "Could not move the maintenance change stamp" in caplog.text
     assert caplog.text.count("change stamp cannot be read") == 1
+
+
+def test_waffle_admin_pages_and_actions_move_it(admin_client: Any) -> None:
+    switch = Switch.objects.get(name="maintenance_mode")
+    flag = targeted_flag()
+
+    assert moves(
+        lambda: admin_client.post(
+            "/admin/waffle/switch/", {"action": "enable_switches", "_selected_action": [switch.pk]}
+        )
+    )
+    assert moves(
+        lambda: admin_client.post(
+            "/admin/waffle/flag/", {"action": "enable_for_all", "_selected_action": [flag.pk]}
+        )
+    )
+    assert Switch.objects.get(name="maintenance_mode").active
+    assert targeted_flag().everyone is True
