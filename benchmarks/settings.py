@@ -1,9 +1,14 @@
-"""Settings for one benchmark variant, chosen by BENCH_VARIANT (see bench.py)."""
+"""Settings for one benchmark variant, chosen by BENCH_VARIANT (see bench.py).
+
+scale.py points them at its own PostgreSQL with BENCH_PG_PORT (and BENCH_PG_NAME) and
+sets the refresh intervals with BENCH_REFRESH_INTERVAL and BENCH_FULL_REFRESH_INTERVAL.
+"""
 
 from __future__ import annotations
 
 import os
 from pathlib import Path
+from typing import Any
 
 VARIANT = os.environ["BENCH_VARIANT"]
 DIRECTORY = Path(os.environ["BENCH_DIRECTORY"])
@@ -14,9 +19,25 @@ DEBUG = False
 ALLOWED_HOSTS = ["testserver"]
 USE_TZ = True
 ROOT_URLCONF = "benchmarks.app"
-DATABASES = {
+DATABASES: dict[str, dict[str, Any]] = {
     "default": {"ENGINE": "django.db.backends.sqlite3", "NAME": str(DIRECTORY / "db.sqlite3")}
 }
+if os.environ.get("BENCH_PG_PORT"):
+    DATABASES = {
+        "default": {
+            "ENGINE": "django.db.backends.postgresql",
+            "HOST": "127.0.0.1",
+            "PORT": os.environ["BENCH_PG_PORT"],
+            "NAME": os.environ.get("BENCH_PG_NAME", "bench"),
+            "USER": "postgres",
+            # A serving worker keeps its connection, as behind CONN_MAX_AGE or a pooler.
+            "CONN_MAX_AGE": 600,
+        }
+    }
+if os.environ.get("BENCH_REFRESH_INTERVAL"):
+    MAINTENANCE_WAFFLE_REFRESH_INTERVAL = float(os.environ["BENCH_REFRESH_INTERVAL"])
+if os.environ.get("BENCH_FULL_REFRESH_INTERVAL"):
+    MAINTENANCE_WAFFLE_FULL_REFRESH_INTERVAL = float(os.environ["BENCH_FULL_REFRESH_INTERVAL"])
 CACHES = {"default": {"BACKEND": os.environ.get("BENCH_CACHE", "benchmarks.app.CountingCache")}}
 if CACHES["default"]["BACKEND"].endswith("RedisCache"):
     CACHES["default"]["LOCATION"] = os.environ["BENCH_REDIS_URL"]
