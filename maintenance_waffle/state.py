@@ -402,15 +402,20 @@ def _is_ours(name: str) -> bool:
 
 
 def _touches_our_groups(instance: Any, pk_set: Any) -> bool:
+    if pk_set is None:
+        return True  # a clear: which groups lost members is not said
+    # From the user's side pk_set holds groups; from the group's side, the group is it.
+    ids = set(pk_set) if isinstance(instance, get_user_model()) else {instance.pk}
     snapshot = state.current()
-    if snapshot is None or pk_set is None:
-        return True  # nothing to compare with, or a clear: assume it matters
+    if snapshot is None:
+        # A process that has not read the state (a command, a task worker) asks.
+        config = get_config()
+        names = (config.flag_name, config.exempt_flag_name)
+        return store.names_groups(names, ids, store.write_alias())
     groups: set[Any] = set()
     for rule in (snapshot.flag, snapshot.exempt):
         if rule is not None:
             groups |= rule.group_ids
-    # From the user's side pk_set holds groups; from the group's side, the group is it.
-    ids = set(pk_set) if isinstance(instance, get_user_model()) else {instance.pk}
     return bool(groups & ids)
 
 

@@ -326,6 +326,16 @@ def flag_rules(names: Iterable[str], using: str) -> dict[str, FlagRule]:
     }
 
 
+def names_groups(flag_names: Iterable[str], group_ids: Iterable[Any], using: str) -> bool:
+    """Whether one of the flags named ``flag_names`` names one of ``group_ids``."""
+    through, left, right = _links(get_waffle_flag_model()._meta.get_field("groups"))
+    flag = left.removesuffix("_id")
+    links = through._default_manager.using(using).filter(
+        **{f"{flag}__name__in": list(flag_names), right + "__in": list(group_ids)}
+    )
+    return bool(links.exists())
+
+
 def user_groups(user_id: Any, group_ids: Iterable[Any], using: str) -> frozenset[Any]:
     """The groups among ``group_ids`` that the user ``user_id`` belongs to: one indexed
     query (none for a user model without groups)."""

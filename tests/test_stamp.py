@@ -141,6 +141,16 @@ def test_unrelated_changes_leave_it() -> None:
     assert not moves(lambda: Flag.objects.create(name="new_search", everyone=True))
 
 
+def test_a_process_without_a_state_asks_whether_the_group_is_ours() -> None:
+    group = beta()
+    other = baker.make(Group)
+    assert state.current() is None  # a command or a task worker, say
+
+    assert not moves(lambda: baker.make(User).groups.add(other))
+    assert moves(lambda: baker.make(User).groups.add(group))
+    assert moves(lambda: group.user_set.add(baker.make(User)))
+
+
 def test_membership_of_another_group_leaves_it_without_an_exempt_flag() -> None:
     beta()
     Flag.objects.get(name="maintenance_mode_exempt").delete()
