@@ -622,7 +622,10 @@ def test_status_shows_the_window_in_the_current_time_zone(settings):
 def test_status_verbosity_1_in_a_window():
     run("on", "--end", "2099-01-01")
 
-    assert run("status") == "maintenance mode: on\n"
+    # As README says, and as after `on`: the window follows the state.
+    assert run("status") == (
+        "maintenance mode: on (scheduled: {'start': None, 'end': '2099-01-01T00:00:00+00:00'})\n"
+    )
 
 
 def test_status_verbosity_2_lists_the_windows_with_their_reasons():
@@ -636,7 +639,8 @@ def test_status_verbosity_2_lists_the_windows_with_their_reasons():
     MaintenanceWindow.objects.create(start=datetime(2099, 2, 1, tzinfo=UTC), end=None)
 
     assert run("status", verbosity=2) == (
-        "maintenance mode: off\n"
+        "maintenance mode: off (scheduled: "
+        "{'start': '2099-01-01T00:00:00+00:00', 'end': '2099-01-02T00:00:00+00:00'})\n"
         "  switch 'maintenance_mode': off\n"
         "  window: 2099-01-01T00:00:00+00:00 → 2099-01-02T00:00:00+00:00 (Upgrade)\n"
         "  window: 2099-02-01T00:00:00+00:00 → until turned off\n"
@@ -650,7 +654,7 @@ def test_status_verbosity_2_in_an_active_window():
     run("on", "--end", "2099-01-01", "--reason", "Reindexing")
 
     assert run("status", verbosity=2) == (
-        "maintenance mode: on\n"
+        "maintenance mode: on (scheduled: {'start': None, 'end': '2099-01-01T00:00:00+00:00'})\n"
         "  switch 'maintenance_mode': off\n"
         "  window: now → 2099-01-01T00:00:00+00:00 (Reindexing)\n"
         "  targeted flag 'maintenance_mode': nobody\n"

@@ -202,8 +202,7 @@ class Command(BaseCommand):
     def _print_status(self, config: Config, snapshot: Snapshot) -> None:
         if self.verbosity < 1:
             return
-        on = site_wide(snapshot, config)
-        self.stdout.write(f"maintenance mode: {'on' if on else 'off'}")
+        self.stdout.write(_state_line(config, snapshot))
         if self.verbosity < 2:
             return
         using = store.read_alias()
