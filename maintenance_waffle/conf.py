@@ -530,9 +530,11 @@ def get_config() -> Config:
     if config is None:
         config = _config = build()
         for problem in config.problems:
-            if problem not in _logged:
+            # Only what changes behaviour (an invalid value, ignored), once: warnings
+            # such as an ignored django-maintenance-mode setting are manage.py check's.
+            if problem.id.startswith("E") and problem not in _logged:
                 _logged.add(problem)
-                logger.error(
+                logger.warning(
                     "settings.%s %s The value is ignored. (%s)",
                     problem.setting,
                     problem.message,

@@ -592,7 +592,7 @@ def test_get_config_logs_each_problem_once(caplog):
             MAINTENANCE_MODE_TEMPLATE=["logged", "once"],
             MAINTENANCE_MODE_STATUS_CODE="logged once",
         ),
-        caplog.at_level(logging.ERROR, logger="maintenance_waffle"),
+        caplog.at_level(logging.WARNING, logger="maintenance_waffle"),
     ):
         conf.get_config()
         conf.get_config()
@@ -611,7 +611,18 @@ def test_get_config_logs_each_problem_once(caplog):
         (record.levelno, record.getMessage())
         for record in caplog.records
         if record.name == "maintenance_waffle"
-    ] == [(logging.ERROR, template), (logging.ERROR, status_code)]
+    ] == [(logging.WARNING, template), (logging.WARNING, status_code)]
+
+
+def test_get_config_leaves_warnings_to_the_checks(caplog):
+    conf.reset()
+    with (
+        override_settings(MAINTENANCE_MODE_STATE_BACKEND="maintenance_mode.backends.X"),
+        caplog.at_level(logging.DEBUG, logger="maintenance_waffle"),
+    ):
+        config = conf.get_config()
+    assert [problem.id for problem in config.problems] == ["W002"]
+    assert not [record for record in caplog.records if record.name == "maintenance_waffle"]
 
 
 def test_get_config_logs_nothing_for_valid_settings(caplog):
