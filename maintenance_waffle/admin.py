@@ -165,7 +165,7 @@ class MaintenanceAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
         config = get_config()
         using = store.read_alias()
         now = current_time()
-        flags = store.flags((config.flag_name, config.exempt_flag_name), using)
+        flags = store.flags(config.flag_names, using)
         return {
             **self.admin_site.each_context(request),
             "title": _("Maintenance"),
@@ -174,9 +174,9 @@ class MaintenanceAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
             "setting": config.override,
             "switch": store.switch(config.switch_name, using),
             "flag": flags.get(config.flag_name),
-            "exempt": flags.get(config.exempt_flag_name),
+            "exempt": flags.get(config.exempt_flag_name or ""),
             "flag_description": _description(flags.get(config.flag_name)),
-            "exempt_description": _description(flags.get(config.exempt_flag_name)),
+            "exempt_description": _description(flags.get(config.exempt_flag_name or "")),
             "config": config,
             "windows": [
                 (window, window_status(window)) for window in store.pending_windows(using, now)

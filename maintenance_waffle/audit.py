@@ -120,7 +120,7 @@ def _ours(instance: Any) -> bool:
     config = get_config()
     if isinstance(instance, get_waffle_switch_model()):
         return bool(instance.name == config.switch_name)
-    return instance.name in (config.flag_name, config.exempt_flag_name)
+    return instance.name in config.flag_names
 
 
 def _subject(instance: Any) -> str:

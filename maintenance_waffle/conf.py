@@ -118,13 +118,20 @@ class Config:
     fallback_value: bool
     switch_name: str
     flag_name: str
-    exempt_flag_name: str
+    exempt_flag_name: str | None
     refresh_interval: float
     full_refresh_interval: float
     max_staleness: float
     membership_cache_size: int
     trust_waffle_cookies: bool
     problems: tuple[Problem, ...] = field(default=(), compare=False)
+
+    @property
+    def flag_names(self) -> tuple[str, ...]:
+        """The targeted flag's name, and the exempt flag's unless there is none."""
+        if self.exempt_flag_name is None:
+            return (self.flag_name,)
+        return (self.flag_name, self.exempt_flag_name)
 
     @property
     def user_exemptions(self) -> bool:
@@ -239,12 +246,25 @@ _retry_after = _Rule(
     lambda value: not value or isinstance(value, str) or (_is_int(value) and value > 0),
     convert=_retry_after_header,
 )
+
+
 # Waffle's name columns are CharField(max_length=100).
+def _is_waffle_name(value: Any) -> bool:
+    return isinstance(value, str) and 0 < len(value) <= 100
+
+
 _waffle_name = _Rule(
     SettingsId.E009,
     "must be a waffle name (a string of 1 to 100 characters)",
     "The default is {default!r}.",
-    lambda value: isinstance(value, str) and 0 < len(value) <= 100,
+    _is_waffle_name,
+)
+# None: no exempt flag at all, as django-maintenance-mode exempts nobody by default.
+_exempt_flag_name = _Rule(
+    SettingsId.E009,
+    "must be a waffle name (a string of 1 to 100 characters) or None",
+    "The default is {default!r}; None means no exempt flag.",
+    lambda value: value is None or _is_waffle_name(value),
 )
 _size = _Rule(
     SettingsId.E017,
@@ -415,7 +435,12 @@ _TABLE: tuple[tuple[str, Any, Parser, str | tuple[str, ...]], ...] = (
     ("MAINTENANCE_MODE_STATE_BACKEND_FALLBACK_VALUE", False, _bool, "fallback_value"),
     ("MAINTENANCE_WAFFLE_SWITCH", "maintenance_mode", _waffle_name, "switch_name"),
     ("MAINTENANCE_WAFFLE_FLAG", "maintenance_mode", _waffle_name, "flag_name"),
-    ("MAINTENANCE_WAFFLE_EXEMPT_FLAG", "maintenance_mode_exempt", _waffle_name, "exempt_flag_name"),
+    (
+        "MAINTENANCE_WAFFLE_EXEMPT_FLAG",
+        "maintenance_mode_exempt",
+        _exempt_flag_name,
+        "exempt_flag_name",
+    ),
     ("MAINTENANCE_WAFFLE_REFRESH_INTERVAL", 1.0, _seconds, "refresh_interval"),
     ("MAINTENANCE_WAFFLE_FULL_REFRESH_INTERVAL", 60.0, _seconds, "full_refresh_interval"),
     ("MAINTENANCE_WAFFLE_MAX_STALENESS", 300.0, _seconds, "max_staleness"),

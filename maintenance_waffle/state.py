@@ -116,7 +116,7 @@ def load(config: Config) -> Snapshot:
     using = store.read_alias()
     with store.savepoint_if_in_transaction(using):
         active, note = store.switch_state(config.switch_name, using)
-        rules = store.flag_rules((config.flag_name, config.exempt_flag_name), using)
+        rules = store.flag_rules(config.flag_names, using)
         now = current_time()
         windows = store.windows(using, now)
         bypass_keys = tuple(
@@ -137,7 +137,7 @@ def load(config: Config) -> Snapshot:
         # The note is the reason only while the switch is on.
         reason=note if active else "",
         flag=rules.get(config.flag_name),
-        exempt=rules.get(config.exempt_flag_name),
+        exempt=rules.get(config.exempt_flag_name or ""),
         windows=windows,
         bypass_keys=bypass_keys,
     )
@@ -398,7 +398,7 @@ def _members_changed(sender: Any, instance: Any, action: str, pk_set: Any, **kwa
 
 def _is_ours(name: str) -> bool:
     config = get_config()
-    return name in (config.switch_name, config.flag_name, config.exempt_flag_name)
+    return name == config.switch_name or name in config.flag_names
 
 
 def _touches_our_groups(instance: Any, pk_set: Any) -> bool:
@@ -410,8 +410,7 @@ def _touches_our_groups(instance: Any, pk_set: Any) -> bool:
     if snapshot is None:
         # A process that has not read the state (a command, a task worker) asks.
         config = get_config()
-        names = (config.flag_name, config.exempt_flag_name)
-        return store.names_groups(names, ids, store.write_alias())
+        return store.names_groups(config.flag_names, ids, store.write_alias())
     groups: set[Any] = set()
     for rule in (snapshot.flag, snapshot.exempt):
         if rule is not None:

@@ -29,18 +29,19 @@ def create_rows(apps: Any, schema_editor: Any) -> None:
             "users or a percentage.",
         },
     )
-    flag_model.objects.using(using).get_or_create(
-        name=config.exempt_flag_name,
-        defaults={
-            "everyone": None,
-            "superusers": True,
-            "note": "Who bypasses maintenance.",
-        },
-    )
+    if config.exempt_flag_name is not None:  # None: no exempt flag at all
+        flag_model.objects.using(using).get_or_create(
+            name=config.exempt_flag_name,
+            defaults={
+                "everyone": None,
+                "superusers": True,
+                "note": "Who bypasses maintenance.",
+            },
+        )
     # Historical models skip waffle's cache flush, and a "missing" entry may be cached.
     cache = get_cache()
     keys = [keyfmt(get_setting("SWITCH_CACHE_KEY"), config.switch_name)]
-    for name in (config.flag_name, config.exempt_flag_name):
+    for name in config.flag_names:
         for key in ("FLAG_CACHE_KEY", "FLAG_USERS_CACHE_KEY", "FLAG_GROUPS_CACHE_KEY"):
             keys.append(keyfmt(get_setting(key), name))
     cache.delete_many(keys)

@@ -223,6 +223,9 @@ class Command(BaseCommand):
             ("targeted flag", config.flag_name, snapshot.flag),
             ("exempt flag", config.exempt_flag_name, snapshot.exempt),
         ):
+            if name is None:
+                self.stdout.write(f"  {label}: none (settings.MAINTENANCE_WAFFLE_EXEMPT_FLAG)")
+                continue
             names = store.member_names(rule, using) if rule is not None else ((), ())
             self.stdout.write(f"  {label} {name!r}: {describe.flag(rule, *names)}")
         keys = len(snapshot.bypass_keys)
