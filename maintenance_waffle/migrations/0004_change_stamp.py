@@ -12,10 +12,7 @@ def create_the_row(apps: Any, schema_editor: Any) -> None:
 
 
 class Migration(migrations.Migration):
-    dependencies = [
-        ("maintenance_waffle", "0003_audit_and_bypass"),
-    ]
-
+    dependencies = [("maintenance_waffle", "0003_audit_and_bypass")]
     operations = [
         migrations.CreateModel(
             name="ChangeStamp",
