@@ -291,7 +291,10 @@ class State:
 
     def peek(self) -> Snapshot | None:
         """The current snapshot, or None when it must be refreshed first (no I/O)."""
-        if time.monotonic() < self._next_check and self._unbound():
+        # On every request: the binding is None but inside a transaction that changed
+        # maintenance data, so the common case costs one comparison.
+        binding = self._binding
+        if time.monotonic() < self._next_check and (binding is None or _still_open(binding)):
             return self._snapshot
         return None
 
