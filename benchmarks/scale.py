@@ -21,8 +21,6 @@ import json
 import os
 import platform
 import random
-import shutil
-import socket
 import statistics
 import subprocess
 import sys
@@ -32,7 +30,10 @@ import tracemalloc
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from tests.stack.services import Postgres
 
 ROOT = Path(__file__).resolve().parent.parent
 DATABASE = "bench"
@@ -40,91 +41,6 @@ GROUP = "scale members"
 OTHER_GROUP = "scale unrelated"
 #: Distinct users asked in the memory test: more than the default LRU size (10,000).
 ASKED = (1_000, 12_000)
-
-
-# PostgreSQL --------------------------------------------------------------------------
-
-
-class Missing(Exception):
-    """PostgreSQL or psycopg is not available here."""
-
-
-def pg_bin() -> Path:
-    """Where initdb and pg_ctl are (as tests/stack/services.py looks for them)."""
-
-    def has_tools(directory: Path) -> bool:
-        return all(os.access(directory / name, os.X_OK) for name in ("initdb", "pg_ctl"))
-
-    override = os.environ.get("MAINTENANCE_WAFFLE_PG_BIN")
-    if override is not None:
-        if has_tools(Path(override)):
-            return Path(override)
-        raise Missing(f"initdb and pg_ctl not found in MAINTENANCE_WAFFLE_PG_BIN={override}")
-    initdb = shutil.which("initdb")
-    if initdb is not None and has_tools(Path(initdb).resolve().parent):
-        return Path(initdb).resolve().parent
-    versions = sorted(
-        Path("/usr/lib/postgresql").glob("*/bin"),
-        key=lambda path: int(path.parent.name) if path.parent.name.isdigit() else 0,
-    )
-    for directory in reversed(versions):
-        if has_tools(directory):
-            return directory
-    raise Missing("PostgreSQL's initdb and pg_ctl not found (PATH, /usr/lib/postgresql/*/bin)")
-
-
-class Postgres:
-    """A throw-away cluster in ``directory`` on a free loopback port."""
-
-    def __init__(self, bin_dir: Path, directory: Path) -> None:
-        self.bin_dir = bin_dir
-        self.directory = directory
-        self.data = directory / "data"
-        self.log = directory / "postgres.log"
-        with socket.socket() as sock:
-            sock.bind(("127.0.0.1", 0))
-            self.port = int(sock.getsockname()[1])
-        # PostgreSQL refuses to run as root: run it as the postgres account then.
-        self._as = ["runuser", "-u", "postgres", "--"] if os.geteuid() == 0 else []
-
-    def _run(self, *args: str) -> None:
-        done = subprocess.run(
-            [*self._as, *args], capture_output=True, text=True, timeout=120, check=False
-        )
-        if done.returncode:
-            log = self.log.read_text(errors="replace") if self.log.exists() else ""
-            raise RuntimeError(f"{' '.join(args)} failed:\n{done.stdout}{done.stderr}\n{log}")
-
-    def start(self) -> None:
-        if self._as:
-            shutil.chown(self.directory, "postgres", "postgres")
-        self._run(
-            str(self.bin_dir / "initdb"),
-            *("-D", str(self.data), "-U", "postgres", "--auth=trust", "--encoding=UTF8"),
-            *("--locale=C", "--no-sync"),
-        )
-        options = (
-            f"-p {self.port} -k {self.directory} -c listen_addresses=127.0.0.1 "
-            "-c fsync=off -c synchronous_commit=off -c full_page_writes=off "
-            "-c shared_preload_libraries=pg_stat_statements"
-        )
-        self._run(
-            str(self.bin_dir / "pg_ctl"),
-            *("-D", str(self.data), "-l", str(self.log), "-o", options, "-w", "-t", "30"),
-            "start",
-        )
-
-    def stop(self) -> None:
-        self._run(str(self.bin_dir / "pg_ctl"), "-D", str(self.data), "-m", "fast", "-w", "stop")
-
-    def execute(self, query: str, dbname: str = "postgres") -> list[tuple[Any, ...]]:
-        import psycopg
-
-        with psycopg.connect(
-            host="127.0.0.1", port=self.port, user="postgres", dbname=dbname, autocommit=True
-        ) as connection:
-            cursor = connection.execute(query.encode())
-            return cursor.fetchall() if cursor.description else []
 
 
 def environment(port: int, **extra: str) -> dict[str, str]:
@@ -393,17 +309,17 @@ def measure_polling(
             json.loads(worker.stdout.readline())
         time.sleep(settle)
         if statements_available:
-            postgres.execute("SELECT pg_stat_statements_reset()", DATABASE)
+            postgres.execute(DATABASE, "SELECT pg_stat_statements_reset()")
         started = time.monotonic()
         time.sleep(window)
         elapsed = time.monotonic() - started
         rows: list[tuple[Any, ...]] = []
         if statements_available:
             rows = postgres.execute(
+                DATABASE,
                 "SELECT calls, total_exec_time FROM pg_stat_statements WHERE dbid = "
                 f"(SELECT oid FROM pg_database WHERE datname = '{DATABASE}') "
                 "AND query NOT LIKE '%pg_stat_statements%'",
-                DATABASE,
             )
         reports = []
         for worker in workers:
@@ -754,6 +670,10 @@ def main() -> None:
         return
     sizes = sorted({int(size) for size in options.sizes.split(",")} | {options.target_members})
     began = time.monotonic()
+    # The stack tests' PostgreSQL: a throw-away cluster on a free loopback port.
+    sys.path.insert(0, str(ROOT))
+    from tests.stack.services import Missing, Postgres, pg_bin
+
     try:
         import psycopg  # noqa: F401
 
@@ -763,7 +683,8 @@ def main() -> None:
         return
     with tempfile.TemporaryDirectory() as directory:
         postgres = Postgres(bin_dir, Path(directory))
-        postgres.start()
+        postgres.init()
+        postgres.start("shared_preload_libraries=pg_stat_statements")
         try:
             results = run(postgres, sizes, options)
         finally:
@@ -778,10 +699,10 @@ def main() -> None:
 
 
 def run(postgres: Postgres, sizes: list[int], options: argparse.Namespace) -> dict[str, Any]:
-    postgres.execute(f"CREATE DATABASE {DATABASE}")
+    postgres.create_database(DATABASE)
     polling = True  # counted by pg_stat_statements
     try:
-        postgres.execute("CREATE EXTENSION pg_stat_statements", DATABASE)
+        postgres.execute(DATABASE, "CREATE EXTENSION pg_stat_statements")
     except Exception as problem:  # counted in the processes instead
         print(f"pg_stat_statements unavailable ({problem}); counting in the processes")
         polling = False

@@ -26,8 +26,6 @@ from http.cookies import SimpleCookie
 from pathlib import Path
 from typing import Any, NoReturn, TypeVar
 
-import pytest
-
 ROOT = Path(__file__).resolve().parents[2]
 MANAGE = ROOT / "sample_site" / "manage.py"
 
@@ -42,6 +40,9 @@ T = TypeVar("T")
 
 def unavailable(tests: str, reason: str) -> NoReturn:
     """Skip ``tests`` for ``reason``, or fail when REQUIRE_SERVICES is 1."""
+    # Imported here: benchmarks/scale.py uses this module's PostgreSQL without pytest.
+    import pytest
+
     if os.environ.get(REQUIRE_SERVICES) == "1":
         pytest.fail(f"{reason}, and {REQUIRE_SERVICES}=1", pytrace=False)
     pytest.skip(f"{tests}: {reason}")
@@ -70,7 +71,7 @@ def find_tools() -> Tools:
         )
     if not Path("/proc/self/stat").exists():
         raise Missing("/proc not found (it tells gunicorn's workers apart)")
-    pg_bin = _pg_bin()
+    pg_bin_dir = pg_bin()
     if os.geteuid() == 0:
         import pwd
 
@@ -83,10 +84,12 @@ def find_tools() -> Tools:
     redis_server = shutil.which("redis-server")
     if redis_server is None:
         raise Missing("redis-server not found on PATH")
-    return Tools(pg_bin=pg_bin, redis_server=redis_server)
+    return Tools(pg_bin=pg_bin_dir, redis_server=redis_server)
 
 
-def _pg_bin() -> Path:
+def pg_bin() -> Path:
+    """Where initdb and pg_ctl are; Missing says they are not found."""
+
     def has_tools(directory: Path) -> bool:
         return all(os.access(directory / name, os.X_OK) for name in ("initdb", "pg_ctl"))
 
@@ -182,12 +185,13 @@ class Postgres:
             "--no-sync",
         )
 
-    def start(self) -> None:
+    def start(self, *settings: str) -> None:
+        """Start the cluster, with ``settings`` ("name=value") added to the defaults."""
         options = (
             f"-p {self.port} -k {self.directory} -c listen_addresses=127.0.0.1 "
             # A throw-away cluster: durability only costs time here.
             "-c fsync=off -c synchronous_commit=off -c full_page_writes=off"
-        )
+        ) + "".join(f" -c {setting}" for setting in settings)
         self._run(
             str(self.bin_dir / "pg_ctl"),
             "-D",
@@ -228,7 +232,8 @@ class Postgres:
 
     def execute(self, dbname: str, query: str, *params: Any) -> list[tuple[Any, ...]]:
         with self.connect(dbname) as connection:
-            cursor = connection.execute(query, params)
+            # Without parameters, % in the query is a percent sign, not a placeholder.
+            cursor = connection.execute(query, params or None)
             return cursor.fetchall() if cursor.description else []
 
 
