@@ -21,8 +21,8 @@ class MaintenanceWaffleConfig(AppConfig):
 
         from maintenance_waffle import audit, conf, decision, responses, state
 
-        for receiver in (conf.reset, decision.reset, responses.reset, state.settings_changed):
-            setting_changed.connect(receiver, dispatch_uid=f"{receiver.__module__}.reset")
+        setting_changed.connect(conf.reset, dispatch_uid="maintenance_waffle.conf.reset")
+        conf.on_change(decision.reset, responses.reset, state.settings_changed)
         state.connect()
         audit.connect()
         if apps.is_installed("django.contrib.admin"):

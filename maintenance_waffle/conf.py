@@ -1,11 +1,12 @@
 from __future__ import annotations
 
+import copy
 import ipaddress
 import logging
 import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any, Final
+from typing import TYPE_CHECKING, Any, Final, cast
 
 from django.conf import settings
 from django.http import HttpRequest
@@ -58,7 +59,8 @@ def check_id(id_: str) -> str:
 
 # Settings are parsed, compiled and imported once into a frozen ``Config``; a
 # ``setting_changed`` receiver (connected in ``AppConfig.ready``) throws it away so that
-# ``override_settings`` works. The same parsers feed the system checks, which report every
+# ``override_settings`` works, and so does a setting assigned directly (get_config()).
+# The same parsers feed the system checks, which report every
 # problem, and the request path, which logs each problem once and uses the default
 # instead: gunicorn does not run checks, and a bad setting must never become a 500.
 
@@ -546,13 +548,92 @@ def build() -> Config:
 
 _config: Config | None = None
 _logged: set[Problem] = set()
+_dependents: list[Callable[..., None]] = []
+
+# Settings assigned directly on django.conf.settings (``settings.MAINTENANCE_MODE = True``,
+# as django-maintenance-mode's users do in their tests) send no signal. Such an assignment
+# lands in the ``__dict__`` of the object holding the settings (override_settings' holder
+# or Django's Settings), so get_config() compares that dictionary with what it held at the
+# build: the settings of ours present (a value replaced; when its size changed, which of
+# ours are present) and copies of those that are mutable containers (changed in place).
+# The middleware's fast path reads only MAINTENANCE_MODE, the one setting that can take
+# an idle site out of idleness. Replacing the holder (override_settings) sends
+# setting_changed, which resets everything anyway.
+_MISSING = object()
+_STALE = object()  # never a setting's value: "rebuild before trusting the fast path"
+_WATCHED = frozenset(
+    [setting.name for setting in SETTINGS] + list(RENAMED_SETTINGS) + list(IGNORED_SETTINGS)
+)
+_built_values: dict[str, Any] = {}  # the holder's __dict__ at the build
+_built_size = -1  # ... its size
+_built_items: tuple[tuple[str, Any], ...] = ()  # ... the settings of ours in it
+_built_copies: tuple[tuple[str, Any], ...] = ()  # copies of the mutable ones
+_built_override: Any = _STALE
+
+
+def _is_mutable(value: Any) -> bool:
+    if isinstance(value, tuple):
+        return any(map(_is_mutable, value))
+    return isinstance(value, (list, dict, set, bytearray))
+
+
+def _copy(value: Any) -> Any:
+    try:
+        return copy.deepcopy(value)
+    except Exception:  # an object that cannot be copied: its identity is watched
+        return _MISSING
+
+
+def _ours(values: dict[str, Any]) -> tuple[tuple[str, Any], ...]:
+    return tuple((name, values[name]) for name in values if name in _WATCHED)
+
+
+def _assigned() -> bool:
+    """Whether a setting of ours was assigned, deleted or changed in place since the build."""
+    global _built_size, _built_items
+    values = _built_values
+    if len(values) == _built_size:
+        for name, raw in _built_items:
+            if values.get(name, _MISSING) is not raw:
+                return True
+    else:
+        # A setting was added or deleted: nothing changed if ours are all there and equal.
+        ours = _ours(values)
+        if ours != _built_items:
+            return True
+        _built_size, _built_items = len(values), ours
+    return bool(_built_copies) and any(values[name] != copied for name, copied in _built_copies)
+
+
+def _remember_raw_values() -> None:
+    global _built_values, _built_size, _built_items, _built_copies, _built_override
+    _built_values = values = cast(Any, settings)._wrapped.__dict__
+    _built_size = len(values)
+    _built_items = _ours(values)
+    _built_copies = tuple(
+        (name, copied)
+        for name, raw in _built_items
+        if _is_mutable(raw) and (copied := _copy(raw)) is not _MISSING
+    )
+    _built_override = values.get("MAINTENANCE_MODE", _MISSING)
+
+
+def override_unchanged() -> bool:
+    """Whether ``settings.MAINTENANCE_MODE`` is still the value the current configuration
+    was built from. One dictionary read, for the middleware's fast path."""
+    return _built_values.get("MAINTENANCE_MODE", _MISSING) is _built_override
 
 
 def get_config() -> Config:
     """Return the parsed configuration, building it on first use after a change."""
     global _config
     config = _config
+    if config is not None and _assigned():
+        reset()
+        config = None
     if config is None:
+        # Raw values first: an assignment made while building is seen on the next call.
+        _remember_raw_values()
         config = _config = build()
         for problem in config.problems:
             # Only what changes behaviour (an invalid value, ignored), once: warnings
@@ -568,7 +649,21 @@ def get_config() -> Config:
     return config
 
 
+def on_change(*receivers: Callable[..., None]) -> None:
+    """Have ``reset`` also call ``receivers``: caches derived from settings elsewhere."""
+    for receiver in receivers:
+        if receiver not in _dependents:
+            _dependents.append(receiver)
+
+
 def reset(**kwargs: Any) -> None:
-    """``setting_changed`` receiver: re-derive the configuration on next use."""
-    global _config
+    """Re-derive the configuration on next use, and everything derived from settings.
+
+    The ``setting_changed`` receiver (``override_settings``), also called when
+    ``get_config`` finds a setting assigned directly.
+    """
+    global _config, _built_override
     _config = None
+    _built_override = _STALE
+    for receiver in _dependents:
+        receiver(**kwargs)

@@ -8,7 +8,7 @@ from django.contrib.auth import logout
 from django.http import HttpRequest, HttpResponse
 
 from maintenance_waffle import responses
-from maintenance_waffle.conf import get_config
+from maintenance_waffle.conf import get_config, override_unchanged
 from maintenance_waffle.decision import PASS, decide
 from maintenance_waffle.state import state
 
@@ -65,10 +65,11 @@ class MaintenanceModeMiddleware:
 
 
 def _passes_at_once(request: HttpRequest) -> bool:
-    """The fast path: while the snapshot is fresh and nothing can be in maintenance,
-    the request passes with no I/O and no further call."""
+    """The fast path: while the snapshot is fresh, nothing can be in maintenance and
+    ``settings.MAINTENANCE_MODE`` was not assigned since, the request passes with no I/O
+    and no further call."""
     snapshot = state.peek()
-    if snapshot is None or not snapshot.idle:
+    if snapshot is None or not snapshot.idle or not override_unchanged():
         return False
     request.maintenance_mode = False  # type: ignore[attr-defined]
     return True

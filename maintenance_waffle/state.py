@@ -373,7 +373,9 @@ class State:
             config.fallback_value,
             exc_info=True,
         )
-        return make_snapshot(config, switch=config.fallback_value)
+        # Never idle: while the state is unknown every request takes the full path, so
+        # the fallback value is honoured however it is set (also assigned at run time).
+        return dataclasses.replace(make_snapshot(config, switch=config.fallback_value), idle=False)
 
 
 state = State()

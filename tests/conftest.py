@@ -2,14 +2,19 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterator
 from contextlib import AbstractContextManager
-from typing import Any
+from typing import Any, cast
 
 import pytest
 from asgiref.sync import async_to_sync
+from django.conf import settings
 from django.core.cache import cache
 from django.test import AsyncClient, Client
 
+from maintenance_waffle.conf import IGNORED_SETTINGS, RENAMED_SETTINGS, SETTINGS
 from maintenance_waffle.state import state
+
+#: Every setting this app reads or reports on.
+OUR_SETTINGS = [setting.name for setting in SETTINGS] + [*RENAMED_SETTINGS, *IGNORED_SETTINGS]
 
 
 @pytest.fixture(autouse=True)
@@ -20,6 +25,19 @@ def _fresh_state() -> Iterator[None]:
     state.reset()
     yield
     state.reset()
+
+
+@pytest.fixture
+def live_settings() -> Iterator[Any]:
+    """``django.conf.settings`` itself, to assign on directly as django-maintenance-mode's
+    users do (no ``setting_changed``); this app's settings are put back afterwards."""
+    holder = cast(Any, settings)._wrapped.__dict__
+    saved = {name: holder[name] for name in OUR_SETTINGS if name in holder}
+    yield settings
+    for name in OUR_SETTINGS:
+        if name in holder:
+            delattr(settings, name)  # also forgets the value LazySettings cached
+    holder.update(saved)
 
 
 class SyncedAsyncClient:

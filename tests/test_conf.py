@@ -630,3 +630,121 @@ def test_get_config_logs_nothing_for_valid_settings(caplog):
     with caplog.at_level(logging.DEBUG, logger="maintenance_waffle"):
         conf.get_config()
     assert [record for record in caplog.records if record.name == "maintenance_waffle"] == []
+
+
+# Settings assigned directly on django.conf.settings (no setting_changed) ----------------
+
+live: Any = django_settings  # assigned on as projects do; the stubs know no such settings
+
+
+@pytest.fixture
+def holder(live_settings):
+    """Our settings put back afterwards, and UNRELATED_SETTING removed."""
+    yield live_settings
+    if "UNRELATED_SETTING" in live._wrapped.__dict__:
+        del live.UNRELATED_SETTING
+
+
+def test_assigned_setting_is_parsed_on_next_use(holder):
+    config = conf.get_config()
+    live.MAINTENANCE_MODE_STATUS_CODE = 500
+    assert conf.get_config().status_code == 500
+    assert config.status_code == 503
+
+
+@pytest.mark.parametrize(
+    "change",
+    [
+        # Nothing changed, or nothing of ours: the configuration is not parsed again.
+        lambda: None,
+        lambda: setattr(django_settings, "UNRELATED_SETTING", 1),
+        lambda: setattr(django_settings, "ALLOWED_HOSTS", live.ALLOWED_HOSTS),
+    ],
+)
+def test_configuration_is_kept_while_no_setting_of_ours_changes(holder, change):
+    live.MAINTENANCE_MODE_IGNORE_URLS = [r"^/a/"]
+    config = conf.get_config()
+    change()
+    assert conf.get_config() is config
+    assert conf.get_config() is config
+
+
+def test_setting_changed_in_place_is_noticed(holder):
+    live.MAINTENANCE_MODE_IGNORE_URLS = [r"^/a/"]
+    live.MAINTENANCE_MODE_IGNORE_IP_ADDRESSES = ("10.0.0.1", ["10.0.0.2"])
+    conf.get_config()
+    live.MAINTENANCE_MODE_IGNORE_URLS.append(r"^/b/")
+    assert [p.pattern for p in conf.get_config().ignore_url_patterns] == [r"^/a/", r"^/b/"]
+    live.MAINTENANCE_MODE_IGNORE_IP_ADDRESSES[1].append("10.0.0.3")
+    assert conf.get_config().problems  # the nested list is now reported (E013)
+
+
+def test_setting_deleted_and_assigned_again_equal_is_no_change(holder):
+    live.UNRELATED_SETTING = 1
+    live.MAINTENANCE_MODE_IGNORE_URLS = [r"^/a/"]
+    config = conf.get_config()
+    del live.UNRELATED_SETTING
+    live.MAINTENANCE_MODE_IGNORE_URLS = [r"^/a/"]
+    assert conf.get_config() is config
+    live.ALLOWED_HOSTS = live.ALLOWED_HOSTS
+    assert conf.get_config() is config
+    live.MAINTENANCE_MODE_IGNORE_URLS.append(r"^/b/")
+    assert conf.get_config() is not config
+
+
+def test_deleted_setting_is_noticed_even_when_another_is_added(holder):
+    live.MAINTENANCE_MODE_RETRY_AFTER = 60
+    assert conf.get_config().retry_after == "60"
+    del live.MAINTENANCE_MODE_RETRY_AFTER
+    live.UNRELATED_SETTING = 1  # the holder's size is as before
+    assert conf.get_config().retry_after == "3600"
+
+
+def test_setting_added_is_noticed(holder):
+    conf.get_config()
+    live.MAINTENANCE_MODE_TEMPLATE = "mine.html"
+    assert conf.get_config().template == "mine.html"
+
+
+class Uncopyable:
+    def __deepcopy__(self, memo):
+        raise TypeError("no copies")
+
+
+def test_value_that_cannot_be_copied_is_watched_by_identity(holder):
+    entry = Uncopyable()
+    live.MAINTENANCE_MODE_IGNORE_URLS = [entry]
+    config = conf.get_config()
+    assert conf.get_config() is config
+    live.MAINTENANCE_MODE_IGNORE_URLS = [r"^/a/"]
+    assert conf.get_config() is not config
+
+
+def test_override_unchanged_follows_maintenance_mode(holder):
+    conf.reset()
+    assert not conf.override_unchanged()  # nothing built yet: take the full path
+    conf.get_config()
+    assert conf.override_unchanged()
+    live.MAINTENANCE_MODE = True
+    assert not conf.override_unchanged()
+    assert conf.get_config().override is True
+    assert conf.override_unchanged()
+
+
+def test_reset_resets_what_is_derived_from_settings(holder):
+    calls = []
+
+    def dependent(**kwargs):
+        calls.append(kwargs)
+
+    conf.get_config()
+    conf.on_change(dependent, dependent)
+    try:
+        live.MAINTENANCE_MODE_STATUS_CODE = 500
+        conf.get_config()
+        with override_settings(MAINTENANCE_MODE_STATUS_CODE=502):
+            pass
+    finally:
+        conf._dependents.remove(dependent)
+    assert calls[0] == {}
+    assert len(calls) == 3  # the assignment, and override_settings' enter and exit
