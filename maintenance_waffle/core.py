@@ -7,16 +7,17 @@ from datetime import datetime
 from types import TracebackType
 from typing import Any
 
+from django.contrib.auth import logout
 from django.core.exceptions import ImproperlyConfigured
 from django.http import HttpRequest, HttpResponse
 from django.utils.translation import gettext
 
 from maintenance_waffle import responses, store
 from maintenance_waffle.audit import changing
-from maintenance_waffle.conf import get_config
-from maintenance_waffle.decision import decide, site_wide, view_forces_maintenance
+from maintenance_waffle.conf import Config, get_config
+from maintenance_waffle.decision import PASS, Decision, decide, site_wide, view_forces_maintenance
 from maintenance_waffle.models import Channel
-from maintenance_waffle.state import state
+from maintenance_waffle.state import Snapshot, state
 from maintenance_waffle.store import SiteState, Window, current_time
 from maintenance_waffle.utils import parse_aware_datetime
 
@@ -103,13 +104,25 @@ def _set(
     store.write_site_state(switch_name, False, windows=(window,))
 
 
+def apply_decision(request: HttpRequest, snapshot: Snapshot, config: Config) -> Decision:
+    """Decide ``request`` and act on it as the middleware does: set
+    ``request.maintenance_mode`` and log the user out where the settings say so."""
+    decision = PASS if snapshot.idle else decide(request, snapshot, config)
+    request.maintenance_mode = decision.applies  # type: ignore[attr-defined]
+    if decision.logout:
+        # The one side effect, after the decision (MAINTENANCE_MODE_LOGOUT_*).
+        logout(request)
+    return decision
+
+
 def need_maintenance_response(request: HttpRequest) -> bool:
     """Whether ``request`` gets the maintenance response: always for views decorated
-    with force_maintenance_mode_on, else as the middleware decides."""
+    with force_maintenance_mode_on, else as the middleware decides (which sets
+    ``request.maintenance_mode`` and logs out as the middleware does)."""
     if view_forces_maintenance(request):
         return True
     config = get_config()
-    return decide(request, state.get(config), config).respond
+    return apply_decision(request, state.get(config), config).respond
 
 
 def get_maintenance_response(request: HttpRequest) -> HttpResponse:

@@ -4,12 +4,11 @@ from collections.abc import Awaitable, Callable
 from typing import Any
 
 from asgiref.sync import iscoroutinefunction, markcoroutinefunction, sync_to_async
-from django.contrib.auth import logout
 from django.http import HttpRequest, HttpResponse
 
 from maintenance_waffle import responses
 from maintenance_waffle.conf import get_config, override_unchanged
-from maintenance_waffle.decision import PASS, decide
+from maintenance_waffle.core import apply_decision
 from maintenance_waffle.state import state
 
 
@@ -20,6 +19,11 @@ class MaintenanceModeMiddleware:
     targets languages), ideally last: user, group and staff targeting need
     ``request.user``. Views decorated with ``force_maintenance_mode_on`` answer with the
     maintenance response by themselves, so no request is resolved here.
+
+    A subclass may override ``process_request`` (returning a response or None), as
+    django-maintenance-mode's users do, typically with ``maintenance_waffle.http``'s
+    ``need_maintenance_response`` and ``get_maintenance_response``; it is then called
+    on every request (run in a thread under ASGI).
     """
 
     sync_capable = True
@@ -30,6 +34,9 @@ class MaintenanceModeMiddleware:
         get_response: Callable[[HttpRequest], HttpResponse | Awaitable[HttpResponse]],
     ) -> None:
         self.get_response = get_response
+        # django-maintenance-mode's subclasses override process_request and expect it to
+        # be called on every request, as theirs is: no fast path for them.
+        self.fast_path = type(self).process_request is MaintenanceModeMiddleware.process_request
         self.async_mode = iscoroutinefunction(get_response)
         if self.async_mode:
             markcoroutinefunction(self)
@@ -37,14 +44,16 @@ class MaintenanceModeMiddleware:
     def __call__(self, request: HttpRequest) -> Any:
         if self.async_mode:
             return self.__acall__(request)
-        response = None if _passes_at_once(request) else self.process_request(request)
+        response = None
+        if not (self.fast_path and _passes_at_once(request)):
+            response = self.process_request(request)
         if response is None:
             return self.get_response(request)
         return response
 
     async def __acall__(self, request: HttpRequest) -> HttpResponse:
         response = None
-        if not _passes_at_once(request):
+        if not (self.fast_path and _passes_at_once(request)):
             # Refreshing the snapshot and loading the user are blocking: one hop.
             response = await sync_to_async(self.process_request)(request)
         if response is None:
@@ -54,12 +63,7 @@ class MaintenanceModeMiddleware:
     def process_request(self, request: HttpRequest) -> HttpResponse | None:
         config = get_config()
         snapshot = state.get(config)
-        decision = PASS if snapshot.idle else decide(request, snapshot, config)
-        request.maintenance_mode = decision.applies  # type: ignore[attr-defined]
-        if decision.logout:
-            # The one side effect, after the decision (MAINTENANCE_MODE_LOGOUT_*).
-            logout(request)
-        if decision.respond:
+        if apply_decision(request, snapshot, config).respond:
             return responses.build(request, snapshot, config)
         return None
 
