@@ -268,14 +268,23 @@ def _paths(urlconf: Any, redirect_url: str | None) -> _Paths:
     return paths
 
 
+def _in_admin(path: str, paths: _Paths) -> bool:
+    if paths.admin is None:
+        return False
+    return (path if path.endswith("/") else path + "/").startswith(paths.admin)
+
+
+def under_admin_site(request: HttpRequest, config: Config) -> bool:
+    """Whether ``request`` is for a page of the admin site (``admin:index`` and below)."""
+    return _in_admin(
+        request.path_info, _paths(getattr(request, "urlconf", None), config.redirect_url)
+    )
+
+
 def _path_is_exempt(request: HttpRequest, config: Config) -> bool:
     path = request.path_info
     paths = _paths(getattr(request, "urlconf", None), config.redirect_url)
-    if (
-        config.ignore_admin_site
-        and paths.admin is not None
-        and (path if path.endswith("/") else path + "/").startswith(paths.admin)
-    ):
+    if config.ignore_admin_site and _in_admin(path, paths):
         return True
     if path in paths.own or (paths.bypass is not None and path.startswith(paths.bypass)):
         return True

@@ -1,12 +1,12 @@
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
-from typing import Any
+from typing import Any, cast
 
 from asgiref.sync import iscoroutinefunction, markcoroutinefunction, sync_to_async
 from django.http import HttpRequest, HttpResponse
 
-from maintenance_waffle import responses
+from maintenance_waffle import banner, responses
 from maintenance_waffle.conf import get_config, override_unchanged
 from maintenance_waffle.core import apply_decision
 from maintenance_waffle.state import state
@@ -18,7 +18,8 @@ class MaintenanceModeMiddleware:
     Place it after ``AuthenticationMiddleware`` (and ``LocaleMiddleware`` if a flag
     targets languages), ideally last: user, group and staff targeting need
     ``request.user``. Views decorated with ``force_maintenance_mode_on`` answer with the
-    maintenance response by themselves, so no request is resolved here.
+    maintenance response by themselves, so no request is resolved here. While maintenance
+    is on or a window is coming up, admin pages get the maintenance banner.
 
     A subclass may override ``process_request`` (returning a response or None), as
     django-maintenance-mode's users do, typically with ``maintenance_waffle.http``'s
@@ -44,21 +45,33 @@ class MaintenanceModeMiddleware:
     def __call__(self, request: HttpRequest) -> Any:
         if self.async_mode:
             return self.__acall__(request)
-        response = None
-        if not (self.fast_path and _passes_at_once(request)):
-            response = self.process_request(request)
-        if response is None:
+        if self.fast_path and _passes_at_once(request):
             return self.get_response(request)
-        return response
+        maintenance, admin_banner = self._enter(request)
+        if maintenance is not None:
+            return maintenance
+        response = cast(HttpResponse, self.get_response(request))
+        return response if admin_banner is None else banner.add(request, response, admin_banner)
 
     async def __acall__(self, request: HttpRequest) -> HttpResponse:
-        response = None
-        if not (self.fast_path and _passes_at_once(request)):
-            # Refreshing the snapshot and loading the user are blocking: one hop.
-            response = await sync_to_async(self.process_request)(request)
-        if response is None:
+        response: HttpResponse
+        if self.fast_path and _passes_at_once(request):
             response = await self.get_response(request)  # type: ignore[misc]
-        return response
+            return response
+        # Refreshing the snapshot and loading the user are blocking: one hop.
+        maintenance, admin_banner = await sync_to_async(self._enter)(request)
+        if maintenance is not None:
+            return maintenance
+        response = await self.get_response(request)  # type: ignore[misc]
+        return response if admin_banner is None else banner.add(request, response, admin_banner)
+
+    def _enter(self, request: HttpRequest) -> tuple[HttpResponse | None, dict[str, Any] | None]:
+        """The maintenance response, or else the banner to add to the admin page
+        ``request`` is for (None for other pages, or when there is nothing to say)."""
+        response = self.process_request(request)
+        if response is not None:
+            return response, None
+        return None, banner.for_request(request)
 
     def process_request(self, request: HttpRequest) -> HttpResponse | None:
         config = get_config()

@@ -1,12 +1,9 @@
 from __future__ import annotations
 
-from datetime import datetime, timedelta
-from datetime import timezone as dt_timezone
-from typing import Any
+from datetime import timedelta
 
 import pytest
 from django.template import Context, Template
-from django.test import Client
 from django.utils import timezone
 
 from maintenance_waffle.models import MaintenanceWindow
@@ -22,102 +19,7 @@ LINK = (
     "Open the maintenance dashboard</a>"
 )
 
-
-def banner(client: Client, path: str = "/admin/") -> str:
-    """The banner of an admin page, or "" when it has none."""
-    response = client.get(path)
-    assert response.status_code == 200
-    content = response.content.decode()
-    if 'class="maintenance-banner"' not in content:
-        return ""
-    return content.split('class="maintenance-banner"', 1)[1].split("</div>", 1)[0]
-
-
-def test_no_banner_while_off(admin_client: Client) -> None:
-    assert banner(admin_client) == ""
-
-
-def test_the_banner_while_the_switch_is_on(admin_client: Client) -> None:
-    set_switch(True)
-
-    text = banner(admin_client)
-
-    assert "<strong>Maintenance mode is on.</strong>" in text
-    assert "Until" not in text
-    assert LINK in text
-    assert 'role="status"' in text
-
-
-@pytest.mark.parametrize(
-    "path",
-    [
-        "/admin/",
-        "/admin/waffle/switch/",
-        "/admin/maintenance_waffle/maintenancewindow/",
-        DASHBOARD,
-    ],
-)
-def test_the_banner_is_on_every_admin_page(admin_client: Client, path: str) -> None:
-    set_switch(True)
-
-    assert "Maintenance mode is on." in banner(admin_client, path)
-
-
-def test_the_banner_on_the_login_page(client: Client) -> None:
-    set_switch(True)
-
-    assert "Maintenance mode is on." in banner(client, "/admin/login/")
-
-
-def test_the_banner_while_a_window_is_upcoming(admin_client: Client) -> None:
-    start = datetime(2099, 1, 1, 8, tzinfo=dt_timezone.utc)
-    MaintenanceWindow.objects.create(start=start, end=start + HOUR)
-
-    text = banner(admin_client)
-
-    assert "<strong>Maintenance is scheduled from Jan. 1, 2099, 8 a.m..</strong>" in text
-    assert "Until" not in text
-    assert LINK in text
-
-
-def test_the_banner_during_a_window_with_an_end(admin_client: Client) -> None:
-    MaintenanceWindow.objects.create(
-        start=None, end=datetime(2099, 1, 1, 9, 30, tzinfo=dt_timezone.utc)
-    )
-
-    text = banner(admin_client)
-
-    assert "<strong>Maintenance mode is on.</strong>" in text
-    assert "Until Jan. 1, 2099, 9:30 a.m.." in text
-
-
-def test_the_banner_during_a_window_without_an_end(admin_client: Client) -> None:
-    MaintenanceWindow.objects.create(start=timezone.now() - HOUR, end=None)
-
-    text = banner(admin_client)
-
-    assert "<strong>Maintenance mode is on.</strong>" in text
-    assert "Until" not in text
-
-
-def test_no_banner_after_a_window(admin_client: Client) -> None:
-    now = timezone.now()
-    MaintenanceWindow.objects.create(start=now - 2 * HOUR, end=now - HOUR, end_recorded=True)
-
-    assert banner(admin_client) == ""
-
-
-def test_the_banner_with_the_setting(admin_client: Client, settings: Any) -> None:
-    settings.MAINTENANCE_MODE = True
-
-    assert "Maintenance mode is on." in banner(admin_client)
-
-
-def test_no_banner_for_targeted_maintenance(admin_client: Client) -> None:
-    # The targeted flag is per request; the site as a whole is not in maintenance.
-    set_flag(targeted_flag(), everyone=True)
-
-    assert banner(admin_client) == ""
+# The banner on admin pages, which the middleware adds: tests/test_banner.py.
 
 
 def test_the_tags_context() -> None:
@@ -157,3 +59,9 @@ def test_the_tag_in_a_projects_own_template() -> None:
 
     assert "Maintenance mode is on." in html
     assert LINK in html
+
+
+def test_the_tag_while_off() -> None:
+    html = Template("{% load maintenance_waffle %}{% maintenance_banner %}").render(Context())
+
+    assert html.strip() == ""

@@ -1,0 +1,352 @@
+"""The maintenance banner the middleware adds to admin pages (maintenance_waffle.banner)."""
+
+from __future__ import annotations
+
+import gzip
+from datetime import datetime, timedelta
+from datetime import timezone as dt_timezone
+from pathlib import Path
+from typing import Any
+
+import pytest
+from django.contrib import admin
+from django.contrib.auth.models import User
+from django.http import HttpRequest, HttpResponse, StreamingHttpResponse
+from django.test import override_settings
+from django.urls import path
+from django.utils import timezone
+
+from maintenance_waffle import banner
+from maintenance_waffle.models import MaintenanceWindow
+from tests.rows import set_flag, set_switch, targeted_flag
+from tests.settings import TEMPLATES
+
+pytestmark = pytest.mark.django_db
+
+HOUR = timedelta(hours=1)
+DASHBOARD = "/admin/maintenance_waffle/maintenance/"
+LINK = (
+    f'<a href="{DASHBOARD}" style="color: inherit; text-decoration: underline;">'
+    "Open the maintenance dashboard</a>"
+)
+MARKER = 'class="maintenance-banner"'
+PROJECT_TEMPLATES = Path(__file__).resolve().parent / "project_templates"
+#: INSTALLED_APPS of `django-admin startproject`, then `+= ["waffle", "maintenance_waffle"]`.
+DOCUMENTED_APPS = [
+    "django.contrib.admin",
+    "django.contrib.auth",
+    "django.contrib.contenttypes",
+    "django.contrib.sessions",
+    "django.contrib.messages",
+    "django.contrib.staticfiles",
+    "waffle",
+    "maintenance_waffle",
+]
+#: The order the app needed while it overrode admin/base_site.html.
+APP_FIRST = ["maintenance_waffle", *(app for app in DOCUMENTED_APPS if app != "maintenance_waffle")]
+
+
+def banner_of(response: Any) -> str:
+    """The banner of a page, or "" when it has none (and never more than one)."""
+    assert response.status_code == 200
+    content: str = response.content.decode(response.charset)
+    assert content.count("maintenance-banner") <= 1
+    if MARKER not in content:
+        return ""
+    return content.split(MARKER, 1)[1].split("</div>", 1)[0]
+
+
+@pytest.fixture
+def operator(http: Any, admin_user: User) -> Any:
+    """A superuser's client, once through WSGI and once through ASGI."""
+    http.force_login(admin_user)
+    return http
+
+
+def project_templates(name: str) -> Any:
+    """The project's own templates first, as ``TEMPLATES["DIRS"]``."""
+    return override_settings(TEMPLATES=[{**TEMPLATES[0], "DIRS": [PROJECT_TEMPLATES / name]}])
+
+
+# On admin pages -----------------------------------------------------------------------------
+
+
+def test_no_banner_while_off(operator: Any) -> None:
+    assert banner_of(operator.get("/admin/")) == ""
+
+
+def test_the_banner_while_the_switch_is_on(operator: Any) -> None:
+    set_switch(True)
+
+    text = banner_of(operator.get("/admin/"))
+
+    assert "<strong>Maintenance mode is on.</strong>" in text
+    assert "Until" not in text
+    assert LINK in text
+    assert 'role="status"' in text
+
+
+def test_the_banner_goes_before_the_content_after_the_messages(operator: Any) -> None:
+    set_switch(True)
+
+    # Adding a group shows a message on the next page.
+    response = operator.post("/admin/auth/group/add/", {"name": "Editors"}, follow=True)
+
+    content = response.content.decode()
+    assert content.index('class="messagelist"') < content.index(MARKER)
+    end = content.index("</div>", content.index(MARKER)) + len("</div>\n")
+    assert content.index('<div id="content"') == end
+
+
+@pytest.mark.parametrize(
+    "path",
+    [
+        "/admin/",
+        "/admin/waffle/switch/",
+        "/admin/maintenance_waffle/maintenancewindow/",
+        "/admin/maintenance_waffle/maintenancewindow/add/",
+        DASHBOARD,
+    ],
+)
+def test_the_banner_is_on_every_admin_page(operator: Any, path: str) -> None:
+    set_switch(True)
+
+    assert "Maintenance mode is on." in banner_of(operator.get(path))
+
+
+def test_our_pages_extend_the_admins_own_base_site(operator: Any) -> None:
+    set_switch(True)
+
+    response = operator.get(DASHBOARD)
+
+    assert "Django administration" in response.content.decode()
+    assert "Maintenance mode is on." in banner_of(response)
+
+
+def test_the_banner_on_the_login_page(http: Any) -> None:
+    set_switch(True)
+
+    assert "Maintenance mode is on." in banner_of(http.get("/admin/login/"))
+
+
+def test_the_banner_in_the_users_language(operator: Any) -> None:
+    set_switch(True)
+
+    text = banner_of(operator.get("/admin/", headers={"accept-language": "de"}))
+
+    assert "Der Wartungsmodus ist eingeschaltet." in text
+    assert "Wartungsübersicht öffnen" in text
+
+
+def test_the_banner_while_a_window_is_upcoming(operator: Any) -> None:
+    start = datetime(2099, 1, 1, 8, tzinfo=dt_timezone.utc)
+    MaintenanceWindow.objects.create(start=start, end=start + HOUR)
+
+    text = banner_of(operator.get("/admin/"))
+
+    assert "<strong>Maintenance is scheduled from Jan. 1, 2099, 8 a.m..</strong>" in text
+    assert "Until" not in text
+    assert LINK in text
+
+
+def test_the_banner_during_a_window_with_an_end(operator: Any) -> None:
+    MaintenanceWindow.objects.create(
+        start=None, end=datetime(2099, 1, 1, 9, 30, tzinfo=dt_timezone.utc)
+    )
+
+    text = banner_of(operator.get("/admin/"))
+
+    assert "<strong>Maintenance mode is on.</strong>" in text
+    assert "Until Jan. 1, 2099, 9:30 a.m.." in text
+
+
+def test_the_banner_during_a_window_without_an_end(operator: Any) -> None:
+    MaintenanceWindow.objects.create(start=timezone.now() - HOUR, end=None)
+
+    text = banner_of(operator.get("/admin/"))
+
+    assert "<strong>Maintenance mode is on.</strong>" in text
+    assert "Until" not in text
+
+
+def test_no_banner_after_a_window(operator: Any) -> None:
+    now = timezone.now()
+    MaintenanceWindow.objects.create(start=now - 2 * HOUR, end=now - HOUR, end_recorded=True)
+
+    assert banner_of(operator.get("/admin/")) == ""
+
+
+def test_the_banner_with_the_setting(operator: Any, settings: Any) -> None:
+    settings.MAINTENANCE_MODE = True
+
+    assert "Maintenance mode is on." in banner_of(operator.get("/admin/"))
+
+
+def test_no_banner_while_the_setting_turns_maintenance_off(operator: Any, settings: Any) -> None:
+    settings.MAINTENANCE_MODE = False
+    set_switch(True)
+
+    assert banner_of(operator.get("/admin/")) == ""
+
+
+def test_no_banner_for_targeted_maintenance(operator: Any) -> None:
+    # The targeted flag is per request; the site as a whole is not in maintenance.
+    set_flag(targeted_flag(), everyone=True)
+
+    assert banner_of(operator.get("/admin/")) == ""
+
+
+def test_no_banner_work_while_nothing_can_be_in_maintenance(
+    operator: Any, monkeypatch: Any
+) -> None:
+    assert banner_of(operator.get("/admin/")) == ""  # reads the state
+
+    def never(*args: Any) -> None:
+        raise AssertionError("called on the fast path")  # pragma: no cover
+
+    monkeypatch.setattr(banner, "for_request", never)
+    monkeypatch.setattr(banner, "add", never)
+
+    assert banner_of(operator.get("/admin/")) == ""
+
+
+# Whatever the project ------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("apps", [DOCUMENTED_APPS, APP_FIRST], ids=["documented", "app-first"])
+def test_the_banner_whatever_the_order_of_installed_apps(operator: Any, apps: list[str]) -> None:
+    set_switch(True)
+
+    with override_settings(INSTALLED_APPS=apps):
+        assert "Maintenance mode is on." in banner_of(operator.get("/admin/"))
+
+
+@pytest.mark.parametrize("apps", [DOCUMENTED_APPS, APP_FIRST], ids=["documented", "app-first"])
+def test_the_banner_with_the_projects_own_base_site(operator: Any, apps: list[str]) -> None:
+    own = (PROJECT_TEMPLATES / "plain" / "admin" / "base_site.html").read_text()
+    assert "maintenance_banner" not in own
+    set_switch(True)
+
+    with override_settings(INSTALLED_APPS=apps), project_templates("plain"):
+        response = operator.get("/admin/")
+
+    assert "Example administration" in response.content.decode()
+    assert "Maintenance mode is on." in banner_of(response)
+
+
+def test_a_banner_the_project_placed_is_not_added_again(operator: Any) -> None:
+    set_switch(True)
+
+    with project_templates("tagged"):
+        response = operator.get("/admin/")
+
+    content = response.content.decode()
+    assert content.count(MARKER) == 1
+    # Where the project put it, in the header.
+    assert content.index(MARKER) < content.index("</header>")
+
+
+# Which responses --------------------------------------------------------------------------
+
+PAGE = '<!doctype html><main><div id="content" class="colM">Hello</div></main>'
+
+
+def page(request: HttpRequest) -> HttpResponse:
+    return HttpResponse(PAGE)
+
+
+def sized_page(request: HttpRequest) -> HttpResponse:
+    response = HttpResponse(PAGE)
+    response["Content-Length"] = str(len(PAGE))
+    return response
+
+
+def ascii_page(request: HttpRequest) -> HttpResponse:
+    return HttpResponse(PAGE, content_type="text/html; charset=us-ascii")
+
+
+def streamed_page(request: HttpRequest) -> StreamingHttpResponse:
+    return StreamingHttpResponse([PAGE], content_type="text/html")
+
+
+def compressed_page(request: HttpRequest) -> HttpResponse:
+    response = HttpResponse(gzip.compress(PAGE.encode()))
+    response["Content-Encoding"] = "gzip"
+    return response
+
+
+def text(request: HttpRequest) -> HttpResponse:
+    return HttpResponse(PAGE, content_type="text/plain; charset=utf-8")
+
+
+def other_page(request: HttpRequest) -> HttpResponse:
+    return HttpResponse("<!doctype html><p>Hello</p>")
+
+
+urlpatterns = [
+    path("admin/test/page/", page),
+    path("admin/test/sized/", sized_page),
+    path("admin/test/ascii/", ascii_page),
+    path("admin/test/streamed/", streamed_page),
+    path("admin/test/compressed/", compressed_page),
+    path("admin/test/text/", text),
+    path("admin/test/other/", other_page),
+    path("admin/", admin.site.urls),
+    path("page/", page),
+]
+
+
+@pytest.fixture
+def responses(operator: Any) -> Any:
+    """The operator's client with the views above, while maintenance is on."""
+    set_switch(True)
+    with override_settings(ROOT_URLCONF=__name__):
+        yield operator
+
+
+def test_a_page_under_the_admin_site(responses: Any) -> None:
+    response = responses.get("/admin/test/page/")
+
+    content = response.content.decode()
+    assert content.startswith('<!doctype html><main><div class="maintenance-banner"')
+    assert content.endswith('</div>\n<div id="content" class="colM">Hello</div></main>')
+    assert response["Content-Length"] == str(len(response.content))
+
+
+def test_content_length_set_by_the_view_is_corrected(responses: Any) -> None:
+    response = responses.get("/admin/test/sized/")
+
+    assert "Maintenance mode is on." in banner_of(response)
+    assert response["Content-Length"] == str(len(response.content))
+
+
+def test_the_banner_in_the_pages_charset(responses: Any) -> None:
+    response = responses.get("/admin/test/ascii/", headers={"accept-language": "de"})
+
+    assert "Wartungs&#252;bersicht &#246;ffnen" in banner_of(response)
+
+
+def test_no_banner_outside_the_admin_site(responses: Any) -> None:
+    # The superuser is exempt, so the page is served; it is not the admin's.
+    assert responses.get("/page/").content == PAGE.encode()
+
+
+@pytest.mark.parametrize("path", ["/admin/test/text/", "/admin/test/other/"])
+def test_no_banner_in_other_admin_responses(responses: Any, path: str) -> None:
+    response = responses.get(path)
+
+    assert b"maintenance-banner" not in response.content
+    assert response["Content-Length"] == str(len(response.content))
+
+
+def test_no_banner_in_a_streamed_page(responses: Any) -> None:
+    response = responses.get("/admin/test/streamed/")
+
+    assert b"".join(response.streaming_content) == PAGE.encode()
+    assert not response.has_header("Content-Length")
+
+
+def test_no_banner_in_a_compressed_page(responses: Any) -> None:
+    response = responses.get("/admin/test/compressed/")
+
+    assert gzip.decompress(response.content) == PAGE.encode()
