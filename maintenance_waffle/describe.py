@@ -15,7 +15,7 @@ if TYPE_CHECKING:
 
 
 def flag(rule: FlagRule | None, groups: Iterable[str] = (), users: Iterable[str] = ()) -> str:
-    """Whom the flag ``rule`` targets, e.g. "staff; 25%; groups: beta, ops".
+    """Whom the flag ``rule`` targets, e.g. "staff; groups: beta, ops; 25%".
 
     ``groups`` and ``users`` are the names of the rule's groups and users, where the
     caller has them.
@@ -46,15 +46,44 @@ def flag(rule: FlagRule | None, groups: Iterable[str] = (), users: Iterable[str]
     return "; ".join(parts) or gettext("nobody")
 
 
-def moment(value: datetime) -> str:
-    """A stored or given time, in ISO 8601 in the current time zone."""
+def _local(value: datetime) -> datetime:
+    """``value`` in the project's time zone (a naive value is taken to be in it)."""
+    zone = timezone.get_default_timezone()
     if timezone.is_naive(value):
-        value = timezone.make_aware(value)
-    return timezone.localtime(value).isoformat()
+        value = timezone.make_aware(value, zone)
+    return timezone.localtime(value, zone)
+
+
+def _minute(value: datetime) -> str:
+    return f"{value:%Y-%m-%d %H:%M}"
+
+
+def moment(value: datetime) -> str:
+    """A time as people read it: in the project's time zone (``TIME_ZONE``, not one a
+    request activated), to the minute, the zone named: "2026-12-05 10:00 UTC"."""
+    return f"{_minute(_local(value))} {timezone.get_default_timezone_name()}"
+
+
+def until(end: datetime | None) -> str:
+    """When maintenance ends: "until 2026-12-05 12:00 UTC", or "until turned off"."""
+    if end is None:
+        return gettext("until turned off")
+    return gettext("until %(end)s") % {"end": moment(end)}
 
 
 def window(start: datetime | None, end: datetime | None) -> str:
-    """A window's span, e.g. "now → 2099-01-01T10:00:00+00:00"."""
-    since = moment(start) if start is not None else gettext("now")
-    until = moment(end) if end is not None else gettext("until turned off")
-    return f"{since} → {until}"
+    """A window's span, e.g. "from 2026-12-05 10:00 to 12:00 UTC" (the end's date is
+    left out when it is the start's), "from now until 2026-12-05 12:00 UTC",
+    "from 2026-12-05 10:00 UTC until turned off"."""
+    if start is None:
+        if end is None:
+            return gettext("from now until turned off")
+        return gettext("from now until %(end)s") % {"end": moment(end)}
+    if end is None:
+        return gettext("from %(start)s until turned off") % {"start": moment(start)}
+    first, last = _local(start), _local(end)
+    to = f"{last:%H:%M}" if last.date() == first.date() else _minute(last)
+    return gettext("from %(start)s to %(end)s") % {
+        "start": _minute(first),
+        "end": f"{to} {timezone.get_default_timezone_name()}",
+    }

@@ -5,6 +5,7 @@ import logging
 import sys
 from collections.abc import Callable
 from datetime import datetime, timedelta
+from datetime import timezone as dt_timezone
 from decimal import Decimal
 from io import StringIO
 from typing import TYPE_CHECKING, Any
@@ -14,8 +15,8 @@ from django.contrib.auth.models import AnonymousUser, Group, User
 from django.core import serializers
 from django.core.management import call_command
 from django.db import connection, transaction
-from django.test import Client
-from django.utils import timezone
+from django.test import Client, override_settings
+from django.utils import timezone, translation
 from model_bakery import baker
 from waffle.models import Flag, Switch
 
@@ -104,16 +105,34 @@ def test_without_an_os_user_name_the_actor_is_empty(
 
 
 def test_scheduling_through_the_api_records_the_window(commit: Commit) -> None:
-    end = timezone.now() + HOUR
+    end = datetime(2099, 1, 1, 10, 0, 30, 123456, tzinfo=dt_timezone.utc)
 
     with commit():
         set_maintenance_mode(True, end=end, reason="Reindexing")
 
     window = MaintenanceWindow.objects.get()
-    # The switch stays off: only the window is new.
+    # The switch stays off: only the window is new. Its end reads as people read times.
     assert changes() == [
-        ("api", OS_USER, f"window #{window.pk}", "", f"now → {end.isoformat()}", "Reindexing")
+        (
+            "api",
+            OS_USER,
+            f"window #{window.pk}",
+            "",
+            "from now until 2099-01-01 10:00 UTC",
+            "Reindexing",
+        )
     ]
+
+
+@override_settings(TIME_ZONE="Europe/Berlin", LANGUAGE_CODE="de")
+def test_windows_are_recorded_in_the_projects_time_zone_and_language(commit: Commit) -> None:
+    start = datetime(2099, 1, 1, 8, tzinfo=dt_timezone.utc)
+
+    # Whatever time zone and language the request that made the change had activated.
+    with commit(), timezone.override("Asia/Tokyo"), translation.override("fr"):
+        set_maintenance_mode(True, start=start, end=start + 2 * HOUR)
+
+    assert MaintenanceChange.objects.get().new == "von 2099-01-01 09:00 bis 11:00 Europe/Berlin"
 
 
 def test_the_command_records_its_reason(commit: Commit) -> None:
@@ -491,7 +510,7 @@ def test_a_raw_save_is_not_recorded(commit: Commit) -> None:
 
 
 def test_a_window_created_edited_and_deleted(commit: Commit) -> None:
-    start = timezone.now() + HOUR
+    start = datetime(2099, 1, 1, 8, 0, 12, 345678, tzinfo=dt_timezone.utc)
     end = start + HOUR
 
     with commit():
@@ -507,16 +526,16 @@ def test_a_window_created_edited_and_deleted(commit: Commit) -> None:
         window.delete()
 
     assert changes() == [
-        ("other", OS_USER, subject, "", f"{start.isoformat()} → {end.isoformat()}", "Upgrade"),
+        ("other", OS_USER, subject, "", "from 2099-01-01 08:00 to 09:00 UTC", "Upgrade"),
         (
             "other",
             OS_USER,
             subject,
-            f"{start.isoformat()} → {end.isoformat()}",
-            f"{start.isoformat()} → until turned off",
+            "from 2099-01-01 08:00 to 09:00 UTC",
+            "from 2099-01-01 08:00 UTC until turned off",
             "Upgrade",
         ),
-        ("other", OS_USER, subject, f"{start.isoformat()} → until turned off", "removed", ""),
+        ("other", OS_USER, subject, "from 2099-01-01 08:00 UTC until turned off", "removed", ""),
     ]
 
 

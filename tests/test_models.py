@@ -89,10 +89,10 @@ def test_the_database_accepts_valid_windows(start: datetime | None, end: datetim
 @pytest.mark.parametrize(
     ("start", "end", "text"),
     [
-        (START, END, "2099-01-01T08:00:00+00:00 → 2099-01-01T10:30:00+00:00"),
-        (START, None, "2099-01-01T08:00:00+00:00 → until turned off"),
-        (None, END, "now → 2099-01-01T10:30:00+00:00"),
-        (None, None, "now → until turned off"),
+        (START, END, "from 2099-01-01 08:00 to 10:30 UTC"),
+        (START, None, "from 2099-01-01 08:00 UTC until turned off"),
+        (None, END, "from now until 2099-01-01 10:30 UTC"),
+        (None, None, "from now until turned off"),
     ],
 )
 def test_str(start: datetime | None, end: datetime | None, text: str) -> None:
