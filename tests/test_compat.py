@@ -615,9 +615,7 @@ def test_management_commands_verbose() -> None:
 
 def test_management_commands_verbose_scheduled() -> None:
     output = command("on", "--end", "2999-01-01T03:00:00+00:00", verbosity=3)
-    assert output == (
-        "maintenance mode: on (scheduled: {'start': None, 'end': '2999-01-01T03:00:00+00:00'})\n"
-    )
+    assert output == "maintenance mode: on (until 2999-01-01 03:00 UTC)\n"
 
 
 # metadata ----------------------------------------------------------------------------

@@ -15,7 +15,7 @@ from maintenance_waffle.audit import changing
 from maintenance_waffle.bypass import create_link, parse_ttl, revoke_all
 from maintenance_waffle.conf import Config, get_config
 from maintenance_waffle.core import set_maintenance_mode
-from maintenance_waffle.decision import site_wide
+from maintenance_waffle.decision import site_wide, site_window
 from maintenance_waffle.models import Channel
 from maintenance_waffle.state import FlagRule, Snapshot, Window, aware, current_time, load
 
@@ -56,12 +56,26 @@ def _reason(snapshot: Snapshot) -> str:
 
 
 def _state_line(config: Config, snapshot: Snapshot) -> str:
-    """``maintenance mode: on``, as django-maintenance-mode prints it, with the window."""
-    line = f"maintenance mode: {'on' if site_wide(snapshot, config) else 'off'}"
-    window = _window_json(snapshot.next_window(current_time()))
-    if window is not None:
-        line += f" (scheduled: {window!r})"
-    return line
+    """``maintenance mode: on``, as django-maintenance-mode prints it, then in words until
+    when and the next window scheduled, e.g. ``maintenance mode: on (until turned off;
+    scheduled from 2026-12-05 10:00 to 12:00 UTC)``."""
+    now = current_time()
+    line = f"maintenance mode: {'on' if site_wide(snapshot, config, now) else 'off'}"
+    if config.override is not None:
+        return line  # settings.MAINTENANCE_MODE decides: no window applies
+    details = []
+    upcoming = next(
+        (window for window in snapshot.windows if window.start and window.start > now), None
+    )
+    in_force = site_window(snapshot, config, now)
+    if in_force is not None:
+        details.append(describe.until(in_force.end))
+    elif snapshot.switch and (upcoming is not None or snapshot.window_at(now) is not None):
+        # The switch holds it on: no window's end ends it.
+        details.append(describe.until(None))
+    if upcoming is not None:
+        details.append(f"scheduled {describe.window(upcoming.start, upcoming.end)}")
+    return line + (f" ({'; '.join(details)})" if details else "")
 
 
 def _bypass_path() -> str:
@@ -235,7 +249,7 @@ class Command(BaseCommand):
             self.stdout.write("  last changes:")
         for change in changes:
             self.stdout.write(
-                f"    {timezone.localtime(aware(change.at)).isoformat(timespec='seconds')} "
+                f"    {describe.moment(aware(change.at))} "
                 f"{change.actor or '-'} ({change.channel}) {change.subject}: "
                 f"{change.old or '-'} → {change.new}"
                 + (f" ({change.reason})" if change.reason else "")
