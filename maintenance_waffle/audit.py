@@ -5,6 +5,13 @@ its transaction commits, whatever made it: our command, API, dashboard and URLs 
 themselves with ``changing()``; waffle's admin and commands are recognised; anything else
 is "other". Windows starting and ending by themselves are recorded by the first process
 that notices. ``maintenance_mode_changed`` is sent for every record.
+
+A flag is recorded as whom it targets, its groups and users included, before and after
+each transaction that changed it: one record however many saves and many-to-many
+changes the transaction made (waffle's admin saves the flag, then its users and groups),
+none when whom it targets did not change (a note, or groups while Everyone is "No").
+waffle's ``waffle_flag`` command works outside a transaction: each of its steps (clearing
+the groups, adding some, saving the flag) that changes whom it targets is a record.
 """
 
 from __future__ import annotations
@@ -19,8 +26,8 @@ from datetime import datetime
 from typing import Any
 
 from django.conf import settings
-from django.db import transaction
-from django.db.models.signals import m2m_changed, post_delete, post_save, pre_save
+from django.db import connections, transaction
+from django.db.models.signals import m2m_changed, post_delete, post_save, pre_delete, pre_save
 from django.dispatch import Signal
 from django.utils import translation
 from waffle import get_waffle_flag_model, get_waffle_switch_model
@@ -105,15 +112,33 @@ def _describe(instance: Any) -> str:
     with translation.override(settings.LANGUAGE_CODE):
         if isinstance(instance, get_waffle_switch_model()):
             return "on" if instance.active else "off"
-        if isinstance(instance, MaintenanceWindow):
-            return describe.window(instance.start, instance.end)
-        return describe.flag(store.rule_of(instance))
+        return describe.window(instance.start, instance.end)
+
+
+def _describe_flag(pk: Any, using: str) -> str:
+    """Whom the stored flag with primary key ``pk`` targets, its groups and users named."""
+    flag = (
+        get_waffle_flag_model()
+        ._default_manager.using(using)
+        .filter(pk=pk)
+        .prefetch_related("groups", "users")
+        .first()
+        if pk is not None
+        else None
+    )
+    with translation.override(settings.LANGUAGE_CODE):
+        if flag is None:
+            return describe.flag(None)
+        return describe.flag(
+            store.rule_of(flag),
+            groups=[group.name for group in flag.groups.all()],
+            users=[user.get_username() for user in flag.users.all()],
+        )
 
 
 # Receivers ---------------------------------------------------------------------------
 
 _OLD = "_maintenance_waffle_old"
-_CLEARED = "_maintenance_waffle_cleared"
 
 
 def _ours(instance: Any) -> bool:
@@ -131,7 +156,10 @@ def _subject(instance: Any) -> str:
 def _before_save(sender: Any, instance: Any, raw: bool = False, **kwargs: Any) -> None:
     if raw or not _ours(instance):
         return
-    using = kwargs.get("using")
+    using = kwargs["using"]
+    if isinstance(instance, get_waffle_flag_model()):
+        setattr(instance, _OLD, _describe_flag(instance.pk, using))
+        return
     old = (
         sender._default_manager.using(using).filter(pk=instance.pk).first() if instance.pk else None
     )
@@ -141,60 +169,110 @@ def _before_save(sender: Any, instance: Any, raw: bool = False, **kwargs: Any) -
 def _after_save(sender: Any, instance: Any, raw: bool = False, **kwargs: Any) -> None:
     if raw or not hasattr(instance, _OLD):
         return
-    old = getattr(instance, _OLD)
-    delattr(instance, _OLD)
+    old = instance.__dict__.pop(_OLD)
+    using = kwargs["using"]
+    if isinstance(instance, get_waffle_flag_model()):
+        _flag_after(instance.pk, instance.name, using, old)
+        return
     new = _describe(instance)
     if old != new:
         context = _current()
-        if context.reason is None and isinstance(instance, get_waffle_switch_model()):
+        if context.reason is None:
             context = Context(context.channel, context.user, instance.note if new == "on" else "")
-        record(_subject(instance), old, new, context, kwargs.get("using"))
+        record(_subject(instance), old, new, context, using)
+
+
+def _before_delete(sender: Any, instance: Any, **kwargs: Any) -> None:
+    # Flags only: their users and groups are gone by post_delete.
+    if _ours(instance):
+        setattr(instance, _OLD, _describe_flag(instance.pk, kwargs["using"]))
 
 
 def _after_delete(sender: Any, instance: Any, **kwargs: Any) -> None:
-    if _ours(instance):
-        record(_subject(instance), _describe(instance), "missing", _current(), kwargs.get("using"))
-
-
-def _members_changed(
-    sender: Any, instance: Any, action: str, pk_set: Any, model: Any, **kwargs: Any
-) -> None:
-    flag_model = get_waffle_flag_model()
-    kind = "groups" if sender is _through(flag_model, "groups") else "users"
-    if not isinstance(instance, flag_model) and action == "pre_clear":
-        # Django sends no pk_set with a clear: note the flags before they lose this member.
-        flags = flag_model._default_manager.using(kwargs.get("using")).filter(**{kind: instance})
-        setattr(instance, _CLEARED, set(flags.values_list("pk", flat=True)))
-        return
-    if action not in ("post_add", "post_remove", "post_clear"):
-        return
-    if action == "post_add" and not pk_set:
-        return  # every one of them was there already
-    if not isinstance(instance, flag_model):
-        # A change from the user's or group's side: one record per affected flag.
-        if action == "post_clear":
-            pk_set = instance.__dict__.pop(_CLEARED, set())
-            action = "post_remove"
-        flags = flag_model._default_manager.using(kwargs.get("using")).filter(pk__in=pk_set or ())
-        for flag in flags:
-            _members_changed(sender, flag, action, {instance.pk}, type(instance), **kwargs)
-        return
     if not _ours(instance):
         return
-    verb = {"post_add": "added", "post_remove": "removed", "post_clear": "cleared"}[action]
-    names = ", ".join(
-        sorted(
-            str(obj)
-            for obj in model._default_manager.using(kwargs.get("using")).filter(pk__in=pk_set or ())
+    using = kwargs["using"]
+    if isinstance(instance, get_waffle_flag_model()):
+        _flag_after(instance.pk, instance.name, using, instance.__dict__.pop(_OLD))
+        return
+    record(_subject(instance), _describe(instance), "missing", _current(), using)
+
+
+def _members_changed(sender: Any, instance: Any, action: str, pk_set: Any, **kwargs: Any) -> None:
+    """A flag's users or groups changed, from the flag's side or the user's or group's."""
+    using = kwargs["using"]
+    flag_model = get_waffle_flag_model()
+    if action.startswith("pre_"):
+        if action == "pre_add" and not pk_set:
+            return  # every one of them was there already
+        if isinstance(instance, flag_model):
+            flags = {instance.pk: instance.name} if _ours(instance) else {}
+        else:
+            # From the user's or group's side: the flags are pk_set, or for a clear
+            # (Django sends no pk_set then) those the instance is about to leave.
+            linked = flag_model._default_manager.using(using).filter(
+                name__in=get_config().flag_names
+            )
+            if action == "pre_clear":
+                field = "groups" if sender is _through(flag_model, "groups") else "users"
+                linked = linked.filter(**{field: instance})
+            else:
+                linked = linked.filter(pk__in=pk_set)
+            flags = dict(linked.values_list("pk", "name"))
+        setattr(
+            instance, _OLD, {pk: (name, _describe_flag(pk, using)) for pk, name in flags.items()}
         )
-    )
-    record(
-        f"flag {instance.name} {kind}",
-        "",
-        f"{verb}: {names}".rstrip(": "),
-        _current(),
-        kwargs.get("using"),
-    )
+        return
+    for pk, (name, old) in instance.__dict__.pop(_OLD, {}).items():
+        _flag_after(pk, name, using, old)
+
+
+# A flag's record ------------------------------------------------------------------------
+#
+# Each change of a flag notes whom the flag targeted just before it and asks to be
+# recorded when its transaction commits. The changes one commit makes are one batch:
+# the first of them to run its on-commit callback writes the record, from the state
+# before that change to the state the commit left; the others find the batch done.
+# Changes rolled back (to a savepoint, too) have no callback to run, so they never
+# count; outside a transaction (autocommit) each statement is its own commit.
+
+_BATCHES = "_maintenance_waffle_audit_batches"
+
+
+class _Batch:
+    """The changes of one flag that are to be recorded together."""
+
+    done = False
+
+
+def _batch(pk: Any, using: str) -> _Batch:
+    """The open batch of flag ``pk`` on ``using`` (per thread, as the connection is)."""
+    connection = connections[using]
+    batches: dict[Any, _Batch] | None = getattr(connection, _BATCHES, None)
+    if batches is None:
+        batches = {}
+        setattr(connection, _BATCHES, batches)
+    batch = batches.get(pk)
+    if batch is None or batch.done:
+        batch = batches[pk] = _Batch()
+    return batch
+
+
+def _flag_after(pk: Any, name: str, using: str, old: str) -> None:
+    """After a change of flag ``pk`` (which targeted ``old`` before it): have the flag
+    recorded when the change commits."""
+    batch = _batch(pk, using)
+    context = _current()
+
+    def write() -> None:
+        if batch.done:
+            return
+        batch.done = True
+        new = _describe_flag(pk, using)
+        if new != old:
+            record(f"flag {name}", old, new, context, using)
+
+    transaction.on_commit(write, using=using)
 
 
 def _window_saved(
@@ -240,6 +318,7 @@ def connect() -> None:
         pre_save.connect(_before_save, sender=sender, dispatch_uid=uid)
         post_save.connect(_after_save, sender=sender, dispatch_uid=uid)
         post_delete.connect(_after_delete, sender=sender, dispatch_uid=uid)
+    pre_delete.connect(_before_delete, sender=flag_model, dispatch_uid="mw.audit.flag")
     for through in (_through(flag_model, "users"), _through(flag_model, "groups")):
         m2m_changed.connect(
             _members_changed, sender=through, dispatch_uid=f"maintenance_waffle.audit.{through}"

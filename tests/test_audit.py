@@ -31,7 +31,16 @@ from maintenance_waffle.conf import get_config
 from maintenance_waffle.core import set_maintenance_mode
 from maintenance_waffle.models import Channel, MaintenanceChange, MaintenanceWindow
 from maintenance_waffle.state import State
-from tests.rows import exempt_flag, set_switch, switch, switch_exists, targeted_flag, update_switch
+from tests.rows import (
+    exempt_flag,
+    set_flag,
+    set_switch,
+    switch,
+    switch_exists,
+    target,
+    targeted_flag,
+    update_switch,
+)
 
 if TYPE_CHECKING:
     from tests.conftest import Commit
@@ -219,34 +228,154 @@ def test_waffles_changelist_action_is_recorded(commit: Commit, admin_client: Cli
     assert changes() == [("waffle-admin", "admin", SWITCH, "off", "on", "")]
 
 
-def test_waffles_flag_form_is_recorded(commit: Commit, admin_client: Client) -> None:
-    flag = targeted_flag()
-    group = baker.make(Group, name="ops")
+FLAG = "flag maintenance_mode"
+EXEMPT = "flag maintenance_mode_exempt"
+
+
+def flag_form(flag: Flag, **fields: Any) -> dict[str, Any]:
+    """waffle's Flag change form as the admin shows ``flag``, with ``fields`` changed."""
     created, modified = split(flag.created), split(flag.modified)
+    form: dict[str, Any] = {
+        "name": flag.name,
+        "everyone": {None: "unknown", True: "true", False: "false"}[flag.everyone],
+        "percent": "" if flag.percent is None else str(flag.percent),
+        "languages": flag.languages,
+        "note": flag.note,
+        "groups": [str(pk) for pk in flag.groups.values_list("pk", flat=True)],
+        # A raw-id widget: ids separated by commas.
+        "users": ",".join(str(pk) for pk in flag.users.values_list("pk", flat=True)),
+        "created_0": created[0],
+        "created_1": created[1],
+        "modified_0": modified[0],
+        "modified_1": modified[1],
+    }
+    for name in ("testing", "superusers", "staff", "authenticated", "rollout"):
+        if getattr(flag, name):
+            form[name] = "on"
+    return {**form, **fields}
+
+
+def save_flag_form(client: Client, flag: Flag, **fields: Any) -> None:
+    response = client.post(f"/admin/waffle/flag/{flag.pk}/change/", flag_form(flag, **fields))
+    assert response.status_code == 302, response.content
+
+
+def ids(*rows: Any) -> list[str]:
+    return [str(row.pk) for row in rows]
+
+
+def test_waffles_flag_form_is_recorded_once(commit: Commit, admin_client: Client) -> None:
+    ops = baker.make(Group, name="ops")
+
+    with commit():
+        save_flag_form(
+            admin_client, targeted_flag(), everyone="unknown", staff="on", groups=ids(ops)
+        )
+
+    # The flag's save and its groups' change (m2m_changed after post_save): one record.
+    assert changes() == [("waffle-admin", "admin", FLAG, "nobody", "staff; groups: ops", "")]
+
+
+def test_waffles_flag_form_targeting_a_group_already_on_the_flag(
+    commit: Commit, admin_client: Client
+) -> None:
+    beta = baker.make(Group, name="beta")
+    flag = set_flag(targeted_flag(), everyone=False)
+    flag.groups.add(beta)
+
+    with commit():
+        save_flag_form(admin_client, flag, everyone="unknown")
+
+    # Everyone "No" left beta out; "Unknown" puts beta into maintenance.
+    assert changes() == [("waffle-admin", "admin", FLAG, "nobody", "groups: beta", "")]
+
+
+def test_waffles_flag_form_with_groups_users_and_a_percentage(
+    commit: Commit, admin_client: Client
+) -> None:
+    beta, ops = baker.make(Group, name="beta"), baker.make(Group, name="ops")
+    alice = baker.make(User, username="alice")
+
+    with commit():
+        save_flag_form(
+            admin_client,
+            targeted_flag(),
+            everyone="unknown",
+            percent="10",
+            groups=ids(ops, beta),
+            users=",".join(ids(alice)),
+        )
+
+    assert changes() == [
+        ("waffle-admin", "admin", FLAG, "nobody", "groups: beta, ops; users: alice; 10%", "")
+    ]
+
+
+def test_waffles_flag_form_changing_only_the_groups_and_users(
+    commit: Commit, admin_client: Client
+) -> None:
+    beta, ops = baker.make(Group, name="beta"), baker.make(Group, name="ops")
+    alice, bob = baker.make(User, username="alice"), baker.make(User, username="bob")
+    flag = target()
+    flag.groups.add(beta)
+    flag.users.add(alice)
+
+    with commit():
+        save_flag_form(admin_client, flag, groups=ids(ops), users=",".join(ids(alice, bob)))
+
+    assert changes() == [
+        (
+            "waffle-admin",
+            "admin",
+            FLAG,
+            "groups: beta; users: alice",
+            "groups: ops; users: alice, bob",
+            "",
+        )
+    ]
+
+
+def test_waffles_flag_form_without_a_change_of_whom_records_nothing(
+    commit: Commit, admin_client: Client
+) -> None:
+    flag = target(percent=Decimal(10))
+    flag.groups.add(baker.make(Group, name="beta"))
+
+    with commit():
+        save_flag_form(admin_client, flag, note="only a note", rollout="on")
+
+    assert targeted_flag().note == "only a note"
+    assert changes() == []
+
+
+def test_waffles_exempt_flag_form_is_recorded(commit: Commit, admin_client: Client) -> None:
+    ops = baker.make(Group, name="ops")
+    carol = baker.make(User, username="carol")
+
+    with commit():
+        save_flag_form(admin_client, exempt_flag(), groups=ids(ops), users=",".join(ids(carol)))
+
+    assert changes() == [
+        ("waffle-admin", "admin", EXEMPT, "superusers", "superusers; groups: ops; users: carol", "")
+    ]
+
+
+def test_waffles_flag_changelist_action_is_recorded_per_flag(
+    commit: Commit, admin_client: Client
+) -> None:
+    flags = [target(), exempt_flag()]
+    flags[0].groups.add(baker.make(Group, name="beta"))
 
     with commit():
         response = admin_client.post(
-            f"/admin/waffle/flag/{flag.pk}/change/",
-            {
-                "name": flag.name,
-                "everyone": "unknown",
-                "percent": "",
-                "staff": "on",
-                "languages": "",
-                "note": "",
-                "groups": [str(group.pk)],
-                "users": "",
-                "created_0": created[0],
-                "created_1": created[1],
-                "modified_0": modified[0],
-                "modified_1": modified[1],
-            },
+            "/admin/waffle/flag/",
+            {"action": "disable_for_all", "_selected_action": ids(*flags)},
         )
 
     assert response.status_code == 302
-    assert changes() == [
-        ("waffle-admin", "admin", "flag maintenance_mode", "nobody", "staff", ""),
-        ("waffle-admin", "admin", "flag maintenance_mode groups", "", "added: ops", ""),
+    assert sorted(changes()) == [
+        ("waffle-admin", "admin", FLAG, "groups: beta", "nobody", ""),
+        ("waffle-admin", "admin", EXEMPT, "superusers", "nobody", ""),
     ]
 
 
@@ -256,6 +385,44 @@ def waffle_argv(monkeypatch: pytest.MonkeyPatch) -> Callable[..., None]:
         monkeypatch.setattr(sys, "argv", ["manage.py", *args])
 
     return set_argv
+
+
+# Outside a test's transaction: each transaction really commits.
+
+
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
+def test_a_real_admin_save_of_a_flag_is_one_record(admin_client: Client) -> None:
+    beta, ops = baker.make(Group, name="beta"), baker.make(Group, name="ops")
+    alice = baker.make(User, username="alice")
+    flag = target()
+    flag.groups.add(beta)
+    MaintenanceChange.objects.all().delete()
+
+    assert not transaction.get_connection().in_atomic_block
+    save_flag_form(admin_client, flag, percent="10", groups=ids(ops), users=",".join(ids(alice)))
+
+    assert changes() == [
+        ("waffle-admin", "admin", FLAG, "groups: beta", "groups: ops; users: alice; 10%", "")
+    ]
+
+
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
+def test_waffles_flag_command_outside_a_transaction_records_each_step(
+    waffle_argv: Callable[..., None],
+) -> None:
+    target().groups.add(baker.make(Group, name="alpha"))
+    baker.make(Group, name="beta")
+    MaintenanceChange.objects.all().delete()
+    waffle_argv("waffle_flag", "maintenance_mode", "--group", "beta")
+
+    call_command("waffle_flag", "maintenance_mode", "--group", "beta", stdout=StringIO())
+
+    # waffle_flag runs without a transaction: its clear, its add and its save each
+    # commit (the save changes nothing more here), and each is recorded as it was.
+    assert changes() == [
+        ("waffle-command", OS_USER, FLAG, "groups: alpha", "nobody", ""),
+        ("waffle-command", OS_USER, FLAG, "nobody", "groups: beta", ""),
+    ]
 
 
 def test_waffles_switch_command_is_recorded(
@@ -276,9 +443,53 @@ def test_waffles_flag_command_is_recorded(commit: Commit, waffle_argv: Callable[
     with commit():
         call_command("waffle_flag", "maintenance_mode", "--everyone", stdout=StringIO())
 
+    assert changes() == [("waffle-command", OS_USER, FLAG, "nobody", "everyone", "")]
+
+
+def test_waffles_flag_command_deactivating_a_group_rollout_is_recorded(
+    commit: Commit, waffle_argv: Callable[..., None]
+) -> None:
+    target().groups.add(baker.make(Group, name="beta"))
+    waffle_argv("waffle_flag", "maintenance_mode", "--deactivate")
+
+    with commit():
+        call_command("waffle_flag", "maintenance_mode", "--deactivate", stdout=StringIO())
+
+    assert targeted_flag().everyone is False
+    assert changes() == [("waffle-command", OS_USER, FLAG, "groups: beta", "nobody", "")]
+
+
+def test_waffles_flag_command_with_groups_users_and_a_percentage_is_recorded_once(
+    commit: Commit, waffle_argv: Callable[..., None]
+) -> None:
+    baker.make(Group, name="beta")
+    baker.make(Group, name="ops")
+    baker.make(User, username="alice")
+    args = ["maintenance_mode", "-g", "beta", "-g", "ops", "-u", "alice", "-p", "10"]
+    waffle_argv("waffle_flag", *args)
+
+    # waffle_flag clears the groups and users, adds the ones given, then saves the flag
+    # (Everyone unknown when neither --everyone nor --deactivate is given).
+    with commit():
+        call_command("waffle_flag", *args, stdout=StringIO())
+
     assert changes() == [
-        ("waffle-command", OS_USER, "flag maintenance_mode", "nobody", "everyone", "")
+        ("waffle-command", OS_USER, FLAG, "nobody", "groups: beta, ops; users: alice; 10%", "")
     ]
+
+
+def test_waffles_flag_command_resets_what_it_is_not_given(
+    commit: Commit, waffle_argv: Callable[..., None]
+) -> None:
+    # Every run sets superusers, staff and logged-in users to its options (off unless
+    # given): on the exempt flag that ends the superusers' exemption. Recorded as such.
+    baker.make(Group, name="ops")
+    waffle_argv("waffle_flag", "maintenance_mode_exempt", "--group", "ops")
+
+    with commit():
+        call_command("waffle_flag", "maintenance_mode_exempt", "--group", "ops", stdout=StringIO())
+
+    assert changes() == [("waffle-command", OS_USER, EXEMPT, "superusers", "groups: ops", "")]
 
 
 def test_waffles_delete_command_is_recorded(
@@ -384,17 +595,13 @@ def test_the_exempt_flag_is_recorded_too(commit: Commit) -> None:
         flag.delete()
 
     assert changes() == [
-        ("other", OS_USER, "flag maintenance_mode_exempt", "superusers", "superusers; staff", ""),
-        ("other", OS_USER, "flag maintenance_mode_exempt", "superusers; staff", "missing", ""),
+        ("other", OS_USER, EXEMPT, "superusers", "superusers; staff", ""),
+        ("other", OS_USER, EXEMPT, "superusers; staff", "missing (nobody)", ""),
     ]
 
 
-GROUPS = "flag maintenance_mode groups"
-USERS = "flag maintenance_mode users"
-
-
 def test_groups_added_removed_and_cleared_from_the_flag(commit: Commit) -> None:
-    flag = targeted_flag()
+    flag = target()
     ops, dev = baker.make(Group, name="ops"), baker.make(Group, name="dev")
 
     with commit():
@@ -405,15 +612,15 @@ def test_groups_added_removed_and_cleared_from_the_flag(commit: Commit) -> None:
         flag.groups.clear()
 
     assert changes() == [
-        ("other", OS_USER, GROUPS, "", "added: dev, ops", ""),
-        ("other", OS_USER, GROUPS, "", "removed: dev", ""),
-        ("other", OS_USER, GROUPS, "", "cleared", ""),
+        ("other", OS_USER, FLAG, "nobody", "groups: dev, ops", ""),
+        ("other", OS_USER, FLAG, "groups: dev, ops", "groups: ops", ""),
+        ("other", OS_USER, FLAG, "groups: ops", "nobody", ""),
     ]
     assert not flag.groups.exists()
 
 
 def test_groups_added_removed_and_cleared_from_the_group(commit: Commit) -> None:
-    flag = targeted_flag()
+    flag = target(staff=True)
     ops = baker.make(Group, name="ops")
     other = baker.make(Flag, name="beta")
 
@@ -427,15 +634,15 @@ def test_groups_added_removed_and_cleared_from_the_group(commit: Commit) -> None
         ops.flag_set.clear()
 
     assert changes() == [
-        ("other", OS_USER, GROUPS, "", "added: ops", ""),
-        ("other", OS_USER, GROUPS, "", "removed: ops", ""),
-        ("other", OS_USER, GROUPS, "", "removed: ops", ""),
+        ("other", OS_USER, FLAG, "staff", "staff; groups: ops", ""),
+        ("other", OS_USER, FLAG, "staff; groups: ops", "staff", ""),
+        ("other", OS_USER, FLAG, "staff; groups: ops", "staff", ""),
     ]
     assert not ops.flag_set.exists()
 
 
 def test_users_added_and_cleared_from_either_side(commit: Commit) -> None:
-    flag = targeted_flag()
+    flag = target()
     carol = baker.make(User, username="carol")
 
     with commit():
@@ -448,10 +655,97 @@ def test_users_added_and_cleared_from_either_side(commit: Commit) -> None:
         flag.users.clear()
 
     assert changes() == [
-        ("other", OS_USER, USERS, "", "added: carol", ""),
-        ("other", OS_USER, USERS, "", "removed: carol", ""),
-        ("other", OS_USER, USERS, "", "added: carol", ""),
-        ("other", OS_USER, USERS, "", "cleared", ""),
+        ("other", OS_USER, FLAG, "nobody", "users: carol", ""),
+        ("other", OS_USER, FLAG, "users: carol", "nobody", ""),
+        ("other", OS_USER, FLAG, "nobody", "users: carol", ""),
+        ("other", OS_USER, FLAG, "users: carol", "nobody", ""),
+    ]
+
+
+def test_members_of_a_flag_for_nobody_change_nobody(commit: Commit) -> None:
+    # Everyone "No" leaves out the groups and users it names: nobody's state changes.
+    flag = set_flag(targeted_flag(), everyone=False)
+
+    with commit():
+        flag.groups.add(baker.make(Group, name="ops"))
+        flag.users.add(baker.make(User, username="carol"))
+
+    assert changes() == []
+
+
+def test_changes_in_one_transaction_are_one_record(commit: Commit) -> None:
+    flag = target()
+    ops = baker.make(Group, name="ops")
+
+    with commit(), transaction.atomic():
+        flag.groups.add(ops)
+        set_flag(flag, percent=Decimal(10))
+        flag.users.add(baker.make(User, username="carol"))
+        ops.flag_set.remove(flag)
+
+    assert changes() == [("other", OS_USER, FLAG, "nobody", "users: carol; 10%", "")]
+
+
+def test_a_transaction_that_undoes_its_change_records_nothing(commit: Commit) -> None:
+    flag = target()
+    ops = baker.make(Group, name="ops")
+
+    with commit(), transaction.atomic():
+        flag.groups.add(ops)
+        flag.groups.remove(ops)
+
+    assert changes() == []
+
+
+def test_a_change_rolled_back_to_a_savepoint_is_left_out(commit: Commit) -> None:
+    flag = target()
+    ops = baker.make(Group, name="ops")
+
+    def add_then_fail() -> None:
+        with transaction.atomic():
+            flag.groups.add(ops)
+            raise RuntimeError
+
+    with commit():
+        with pytest.raises(RuntimeError):
+            add_then_fail()
+        set_flag(flag, staff=True)
+        with pytest.raises(RuntimeError):
+            add_then_fail()
+
+    assert changes() == [("other", OS_USER, FLAG, "nobody", "staff", "")]
+
+
+def test_a_flag_created_with_its_groups_is_one_record(commit: Commit) -> None:
+    targeted_flag().delete()
+    beta = baker.make(Group, name="beta")
+
+    with commit(), transaction.atomic():
+        flag = Flag.objects.create(name="maintenance_mode", everyone=None, superusers=False)
+        flag.groups.add(beta)
+
+    assert changes() == [("other", OS_USER, FLAG, "missing (nobody)", "groups: beta", "")]
+
+
+def test_a_flag_deleted_with_its_groups(commit: Commit) -> None:
+    flag = target()
+    flag.groups.add(baker.make(Group, name="beta"))
+
+    with commit():
+        flag.delete()
+
+    assert changes() == [("other", OS_USER, FLAG, "groups: beta", "missing (nobody)", "")]
+
+
+def test_both_flags_changed_together_are_one_record_each(commit: Commit) -> None:
+    ops = baker.make(Group, name="ops")
+
+    with commit(), transaction.atomic():
+        ops.flag_set.add(target(), exempt_flag())
+
+    assert sorted(changes()) == [
+        ("other", OS_USER, FLAG, "nobody", "groups: ops", ""),
+        ("other", OS_USER, EXEMPT, "superusers", "superusers; groups: ops", ""),
     ]
 
 
