@@ -1,15 +1,20 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Any, NamedTuple
+from datetime import datetime, timedelta
+from typing import Any, ClassVar, NamedTuple, cast
 
 import waffle.admin as waffle_admin
+from django import forms
 from django.contrib import admin, messages
-from django.core.exceptions import PermissionDenied
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.template.response import TemplateResponse
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.functional import Promise
+from django.utils.text import capfirst
+from django.utils.timesince import timesince
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from waffle import get_waffle_flag_model, get_waffle_switch_model
@@ -37,8 +42,15 @@ def window_status(obj: MaintenanceWindow) -> str:
     return str(_("upcoming"))
 
 
+#: The app's style sheet for its admin pages: readable tables, links told apart from text.
+STYLE = "maintenance_waffle/admin.css"
+
+
 @admin.register(MaintenanceWindow)
 class MaintenanceWindowAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
+    class Media:
+        css = {"all": [STYLE]}
+
     list_display = ("start", "end", "reason", "status")
     search_fields = ("reason",)
     date_hierarchy = "start"
@@ -61,6 +73,9 @@ class MaintenanceWindowAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
 class MaintenanceChangeAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
     """The audit trail, read-only."""
 
+    class Media:
+        css = {"all": [STYLE]}
+
     list_display = ("at", "actor", "channel", "subject", "old", "new", "reason")
     list_filter = ("channel", "at")
     search_fields = ("actor", "subject", "reason")
@@ -76,68 +91,218 @@ class MaintenanceChangeAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
         return False
 
 
-# The dashboard's actions: each takes the request, changes the state and returns the
-# message that says what it did (a ValueError or TypeError is shown as the error).
+def time_zone_name() -> str:
+    """The time zone the dashboard's times are shown and read in."""
+    return timezone.get_current_timezone_name()
 
 
-def _turn_on(request: HttpRequest) -> str:
-    reason = request.POST.get("reason", "").strip()
-    set_maintenance_mode(True, reason=reason, user=request.user)
+def upcoming(window: MaintenanceWindow, now: datetime) -> bool:
+    """Whether ``window`` has not started at ``now`` (ending it cancels it)."""
+    return window.start is not None and aware(window.start) > now
+
+
+def duration_in_words(ttl: timedelta) -> str:
+    """E.g. "2 hours" (localized)."""
+    now = current_time()
+    return timesince(now, now + ttl)
+
+
+#: The bypass link's durations offered on the dashboard (any bypass.parse_ttl value works).
+TTL_CHOICES = ("30m", "1h", "2h", "8h", "1d")
+DEFAULT_TTL = "1h"
+#: Where a new bypass link waits, in the session, for the dashboard that shows it once.
+NEW_BYPASS_LINK = "maintenance_waffle.new_bypass_link"
+
+
+# The dashboard's actions. Each has a form, checked when the operator first submits it
+# (errors are shown at once, beside the values given) and again on confirming; its
+# summary is what the confirmation page shows. Then ``perform`` changes the state and
+# returns the message that says what it did (a ValueError or TypeError is the error).
+
+
+class ActionForm(forms.Form):
+    """An action without fields of its own."""
+
+    #: Whether the dashboard shows this form's fields, and so its errors beside them;
+    #: otherwise they are shown as messages.
+    on_dashboard: ClassVar[bool] = False
+    #: The ids of its fields, told apart from those of the dashboard's other forms.
+    ids: ClassVar[str] = "id_%s"
+
+    def __init__(self, data: Any = None) -> None:
+        super().__init__(data, auto_id=self.ids)
+
+    def title(self, label: Promise) -> str:
+        """The confirmation page's title."""
+        return str(label)
+
+    def summary(self) -> list[tuple[str, str]]:
+        """What the action will do, as (label, value) pairs in words."""
+        return []
+
+    def focus(self) -> str | None:
+        """The field to focus when the form is shown again with errors: the first wrong
+        one (the first one for an error of the whole form)."""
+        if not self.errors:
+            return None
+        return next((name for name in self.fields if name in self.errors), next(iter(self.fields)))
+
+    def described_by(self) -> dict[str, str]:
+        """For each field with errors, the ids of the lists of errors that describe it
+        (the form's own errors describe the field that gets the focus)."""
+        found = {name: f"{self[name].auto_id}_error" for name in self.fields if name in self.errors}
+        if self.non_field_errors():
+            focus = cast(str, self.focus())
+            found[focus] = " ".join(filter(None, [found.get(focus), self.ids % "errors"]))
+        return found
+
+
+class ReasonForm(ActionForm):
+    reason = forms.CharField(required=False, max_length=500)
+    on_dashboard = True
+    ids = "id_on_%s"
+
+    def summary(self) -> list[tuple[str, str]]:
+        reason = self.cleaned_data["reason"]
+        return [(_("Reason shown to visitors"), reason)] if reason else []
+
+
+class ScheduleForm(ReasonForm):
+    start = forms.DateTimeField(required=False)
+    end = forms.DateTimeField(required=False)
+    field_order = ("start", "end", "reason")
+    ids = "id_window_%s"
+
+    def clean(self) -> dict[str, Any]:
+        data = self.cleaned_data
+        if self.errors:
+            return data
+        start, end = aware(data["start"]), aware(data["end"])
+        if start is None and end is None:
+            raise ValidationError(_("Give a start, an end, or both."))
+        # The API's rules (set_maintenance_mode checks them again), worded for a form.
+        if start is not None and end is not None and start >= end:
+            self.add_error("end", _("The end must come after the start."))
+        elif end is not None and end <= current_time():
+            self.add_error("end", _("The end must be in the future."))
+        data["start"], data["end"] = start, end
+        return data
+
+    def summary(self) -> list[tuple[str, str]]:
+        window = describe.window(self.cleaned_data["start"], self.cleaned_data["end"])
+        return [(_("When"), capfirst(window)), *super().summary()]
+
+
+class WindowForm(ActionForm):
+    window = forms.CharField(required=False)
+
+    def clean_window(self) -> MaintenanceWindow:
+        try:
+            pk = int(self.cleaned_data["window"])
+        except ValueError:
+            window = None
+        else:
+            pending = store.pending_windows(store.write_alias(), current_time())
+            window = pending.filter(pk=pk).first()
+        if window is None:
+            raise ValidationError(_("This window no longer exists."))
+        return cast(MaintenanceWindow, window)
+
+    def title(self, label: Promise) -> str:
+        if upcoming(self.cleaned_data["window"], current_time()):
+            return _("Cancel this upcoming window")
+        return str(label)
+
+    def summary(self) -> list[tuple[str, str]]:
+        window = self.cleaned_data["window"]
+        found = [(_("Window"), capfirst(describe.window(window.start, window.end)))]
+        if window.reason:
+            found.append((_("Reason shown to visitors"), window.reason))
+        return found
+
+
+class BypassForm(ActionForm):
+    ttl = forms.CharField(required=False)
+    on_dashboard = True
+
+    def clean_ttl(self) -> timedelta:
+        try:
+            return bypass.parse_ttl(self.cleaned_data["ttl"] or DEFAULT_TTL)
+        except ValueError as error:
+            raise ValidationError(str(error)) from error
+
+    def summary(self) -> list[tuple[str, str]]:
+        return [(_("Valid for"), duration_in_words(self.cleaned_data["ttl"]))]
+
+
+class RevokeForm(ActionForm):
+    def summary(self) -> list[tuple[str, str]]:
+        count = store.bypass_keys_in_force(store.read_alias(), current_time()).count()
+        return [(_("Links in force"), str(count))]
+
+
+def _turn_on(request: HttpRequest, data: dict[str, Any]) -> str:
+    set_maintenance_mode(True, reason=data["reason"], user=request.user)
     return _("Maintenance mode is on.")
 
 
-def _turn_off(request: HttpRequest) -> str:
+def _turn_off(request: HttpRequest, data: dict[str, Any]) -> str:
     set_maintenance_mode(False, user=request.user)
     return _("Maintenance mode is off.")
 
 
-def _schedule(request: HttpRequest) -> str:
-    start = request.POST.get("start") or None
-    end = request.POST.get("end") or None
-    if start is None and end is None:
-        raise ValueError(_("Give a start, an end, or both."))
-    reason = request.POST.get("reason", "").strip()
+def _schedule(request: HttpRequest, data: dict[str, Any]) -> str:
     # The API's rules: the window replaces the switch and every other window.
-    set_maintenance_mode(True, start, end, reason=reason, user=request.user)
+    set_maintenance_mode(True, data["start"], data["end"], reason=data["reason"], user=request.user)
     return _("The window is scheduled.")
 
 
-def _end_window(request: HttpRequest) -> str:
-    if not store.end_window(request.POST.get("window") or 0):
+def _end_window(request: HttpRequest, data: dict[str, Any]) -> str:
+    window = data["window"]
+    cancelled = upcoming(window, current_time())  # store.end_window decides alike
+    if not store.end_window(window.pk):
         raise ValueError(_("This window no longer exists."))
-    return _("The window is over.")
+    return _("The window is cancelled.") if cancelled else _("The window is over.")
 
 
-def _create_bypass_link(request: HttpRequest) -> str:
-    ttl = bypass.parse_ttl(request.POST.get("ttl") or "1h")
-    token, key = bypass.create_link(ttl, Channel.DASHBOARD, request.user)
-    url = request.build_absolute_uri(reverse("maintenance_mode_bypass", args=[token]))
-    return _("Secret bypass link, valid until %(expires)s: %(url)s") % {
-        "expires": key.expires.isoformat(timespec="minutes"),
-        "url": url,
+def _create_bypass_link(request: HttpRequest, data: dict[str, Any]) -> str:
+    token, key = bypass.create_link(data["ttl"], Channel.DASHBOARD, request.user)
+    # Shown once, by the dashboard the operator is sent back to; not in the message,
+    # where it would wrap and could not be copied whole.
+    request.session[NEW_BYPASS_LINK] = request.build_absolute_uri(
+        reverse("maintenance_mode_bypass", args=[token])
+    )
+    return _("Secret bypass link created, valid until %(expires)s.") % {
+        "expires": describe.moment(key.expires)
     }
 
 
-def _revoke_bypass_links(request: HttpRequest) -> str:
+def _revoke_bypass_links(request: HttpRequest, data: dict[str, Any]) -> str:
     count = bypass.revoke_all(Channel.DASHBOARD, request.user)
     return _("%(count)d bypass link(s) revoked.") % {"count": count}
 
 
 class Action(NamedTuple):
     label: Promise
-    perform: Callable[[HttpRequest], str]
+    perform: Callable[[HttpRequest, dict[str, Any]], str]
+    form: type[ActionForm] = ActionForm
     #: Changes the site-wide state, which settings.MAINTENANCE_MODE may fix.
     site_wide: bool = False
 
 
 ACTIONS = {
-    "on": Action(gettext_lazy("Turn maintenance on"), _turn_on, site_wide=True),
+    "on": Action(gettext_lazy("Turn maintenance on"), _turn_on, ReasonForm, site_wide=True),
     "off": Action(gettext_lazy("Turn maintenance off"), _turn_off, site_wide=True),
-    "schedule": Action(gettext_lazy("Schedule a maintenance window"), _schedule, site_wide=True),
-    "end_window": Action(gettext_lazy("End this window now"), _end_window),
-    "bypass": Action(gettext_lazy("Create a secret bypass link"), _create_bypass_link),
-    "revoke": Action(gettext_lazy("Revoke every bypass link"), _revoke_bypass_links),
+    "schedule": Action(
+        gettext_lazy("Schedule a maintenance window"), _schedule, ScheduleForm, site_wide=True
+    ),
+    "end_window": Action(gettext_lazy("End this window now"), _end_window, WindowForm),
+    "bypass": Action(gettext_lazy("Create a secret bypass link"), _create_bypass_link, BypassForm),
+    "revoke": Action(gettext_lazy("Revoke every bypass link"), _revoke_bypass_links, RevokeForm),
 }
+
+#: The dashboard's forms that show fields (their names in the template's context).
+DASHBOARD_FORMS = {"on": "on_form", "schedule": "schedule_form", "bypass": "bypass_form"}
 
 
 @admin.register(Maintenance)
@@ -157,16 +322,18 @@ class MaintenanceAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
             raise PermissionDenied
         if request.method == "POST":
             return self._act(request)
-        return TemplateResponse(
-            request, "admin/maintenance_waffle/dashboard.html", self._context(request)
-        )
+        return self._dashboard(request)
 
-    def _context(self, request: HttpRequest) -> dict[str, Any]:
+    def _dashboard(self, request: HttpRequest, name: str = "", form: Any = None) -> HttpResponse:
+        """The dashboard; with the action ``name``'s ``form`` shown with its errors."""
         config = get_config()
         using = store.read_alias()
         now = current_time()
         flags = store.flags(config.flag_names, using)
-        return {
+        forms_ = {"on": ReasonForm(), "schedule": ScheduleForm(), "bypass": BypassForm()}
+        if form is not None:
+            forms_[name] = form
+        context = {
             **self.admin_site.each_context(request),
             "title": _("Maintenance"),
             "opts": self.model._meta,
@@ -179,44 +346,71 @@ class MaintenanceAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
             "exempt_description": _description(flags.get(config.exempt_flag_name or "")),
             "config": config,
             "windows": [
-                (window, window_status(window)) for window in store.pending_windows(using, now)
+                {
+                    "window": window,
+                    "status": window_status(window),
+                    "upcoming": upcoming(window, now),
+                }
+                for window in store.pending_windows(using, now)
             ],
+            "time_zone": time_zone_name(),
             "changes": store.last_changes(using, 10),
             "bypass_keys": store.bypass_keys_in_force(using, now),
+            "new_bypass_link": request.session.pop(NEW_BYPASS_LINK, None),
+            "ttl_choices": [(ttl, duration_in_words(bypass.parse_ttl(ttl))) for ttl in TTL_CHOICES],
             "can_change": self.has_change_permission(request),
             "settings_exemptions": _settings_exemptions(),
+            **{DASHBOARD_FORMS[key]: value for key, value in forms_.items()},
         }
+        return TemplateResponse(request, "admin/maintenance_waffle/dashboard.html", context)
 
     def _act(self, request: HttpRequest) -> HttpResponse:
         if not self.has_change_permission(request):
             raise PermissionDenied
-        action = ACTIONS.get(request.POST.get("action", ""))
+        name = request.POST.get("action", "")
+        action = ACTIONS.get(name)
         if action is None:
             messages.error(request, _("Unknown action."))
             return HttpResponseRedirect(request.path)
+        if action.site_wide and not settable():
+            messages.error(request, _("Maintenance mode is set by settings.MAINTENANCE_MODE."))
+            return HttpResponseRedirect(request.path)
+        form = action.form(request.POST)
+        if not form.is_valid():
+            return self._invalid(request, name, form)
         if request.POST.get("confirm") != "yes":
-            context = {
-                **self.admin_site.each_context(request),
-                "title": action.label,
-                "opts": self.model._meta,
-                "action": request.POST["action"],
-                "fields": {
-                    name: value
-                    for name, value in request.POST.items()
-                    if name not in ("csrfmiddlewaretoken", "action", "confirm")
-                },
-            }
-            return TemplateResponse(
-                request, "admin/maintenance_waffle/confirm_action.html", context
-            )
+            return self._confirmation(request, name, action, form)
         try:
-            if action.site_wide and not settable():
-                raise ValueError(_("Maintenance mode is set by settings.MAINTENANCE_MODE."))
             with changing(Channel.DASHBOARD, user=request.user):
-                messages.success(request, action.perform(request))
+                messages.success(request, action.perform(request, form.cleaned_data))
         except (TypeError, ValueError) as error:
-            messages.error(request, str(error))
+            form.add_error(None, str(error))
+            return self._invalid(request, name, form)
         return HttpResponseRedirect(request.path)
+
+    def _invalid(self, request: HttpRequest, name: str, form: ActionForm) -> HttpResponse:
+        """The dashboard again, with the form's errors beside the values given; or, for
+        a form the dashboard does not show (a window's button), the errors as messages."""
+        if form.on_dashboard:
+            return self._dashboard(request, name, form)
+        for errors in form.errors.values():
+            for error in errors:
+                messages.error(request, str(error))
+        return HttpResponseRedirect(request.path)
+
+    def _confirmation(
+        self, request: HttpRequest, name: str, action: Action, form: ActionForm
+    ) -> HttpResponse:
+        context = {
+            **self.admin_site.each_context(request),
+            "title": form.title(action.label),
+            "opts": self.model._meta,
+            "action": name,
+            "summary": form.summary(),
+            # As posted, to be checked again on confirming.
+            "fields": {field: form.data.get(field, "") for field in form.fields},
+        }
+        return TemplateResponse(request, "admin/maintenance_waffle/confirm_action.html", context)
 
 
 def _description(flag: Any) -> str:

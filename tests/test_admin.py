@@ -1,9 +1,12 @@
 from __future__ import annotations
 
+import html
 import re
+import zoneinfo
 from datetime import datetime, timedelta
 from datetime import timezone as dt_timezone
 from decimal import Decimal
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -12,10 +15,14 @@ from django.contrib.admin import AdminSite
 from django.contrib.auth.models import Group, Permission, User
 from django.test import Client, override_settings
 from django.utils import timezone
+from django.utils.text import capfirst
 from model_bakery import baker
 from waffle.models import Flag, Switch
 
-from maintenance_waffle.admin import replace_waffle_admins
+import maintenance_waffle
+from maintenance_waffle import admin as admin_module
+from maintenance_waffle import describe
+from maintenance_waffle.admin import STYLE, replace_waffle_admins
 from maintenance_waffle.bypass import create_link, key_of
 from maintenance_waffle.models import BypassKey, Channel, MaintenanceChange, MaintenanceWindow
 from tests.rows import set_switch, switch
@@ -488,18 +495,67 @@ def test_the_dashboard_with_the_setting(admin_client: Client, settings: Any) -> 
     assert 'name="action" value="bypass"' in content
 
 
+def test_the_dashboard_names_the_time_zone(admin_client: Client, settings: Any) -> None:
+    settings.TIME_ZONE = "Europe/Berlin"
+
+    content = page(admin_client)
+
+    help_text = "Times are in the Europe/Berlin time zone."
+    assert f'<p class="help" id="time-zone-help">{help_text}</p>' in content
+    for name in ("start", "end"):
+        assert 'aria-describedby="time-zone-help"' in field(form_of(content, "schedule"), name)
+
+
+def test_every_column_of_the_windows_has_a_header(admin_client: Client) -> None:
+    MaintenanceWindow.objects.create(start=None, end=timezone.now() + timedelta(hours=1))
+
+    content = page(admin_client)
+
+    table = content.split('id="windows-heading"', 1)[1].split("</table>", 1)[0]
+    headers = re.findall(r"<th[^>]*>(.*?)</th>", table)
+    cells = re.findall(r"<td>", table)
+    assert len(headers) == len(cells) == 5
+    assert all(re.sub(r"<[^>]+>", "", header).strip() for header in headers)
+    assert headers[-1] == '<span class="visually-hidden">actions</span>'
+
+
+def test_the_dashboards_tables_scroll_in_regions_the_keyboard_reaches(
+    admin_client: Client,
+) -> None:
+    MaintenanceWindow.objects.create(start=None, end=timezone.now() + timedelta(hours=1))
+    baker.make(MaintenanceChange, reason="Disks")
+
+    content = page(admin_client)
+
+    wrappers = re.findall(r'<div class="table-wrap"[^>]*>', content)
+    assert wrappers == [
+        f'<div class="table-wrap" role="region" aria-labelledby="{heading}" tabindex="0">'
+        for heading in ("windows-heading", "changes-heading")
+    ]
+
+
 # Dashboard actions ------------------------------------------------------------------------
 
 
 @pytest.mark.parametrize(
-    ("action", "fields", "title"),
+    ("action", "fields", "title", "summary"),
     [
-        ("on", {"reason": "Upgrade"}, "Turn maintenance on"),
-        ("off", {}, "Turn maintenance off"),
-        ("schedule", {"start": "2099-01-01T08:00", "end": ""}, "Schedule a maintenance window"),
-        ("end_window", {"window": "1"}, "End this window now"),
-        ("bypass", {"ttl": "2h"}, "Create a secret bypass link"),
-        ("revoke", {}, "Revoke every bypass link"),
+        (
+            "on",
+            {"reason": "Upgrade"},
+            "Turn maintenance on",
+            ["Reason shown to visitors", "Upgrade"],
+        ),
+        ("off", {}, "Turn maintenance off", []),
+        (
+            "schedule",
+            {"start": "2099-01-01T08:00", "end": "", "reason": ""},
+            "Schedule a maintenance window",
+            ["When", "From "],
+        ),
+        ("end_window", {"window": "{window}"}, "End this window now", ["Window", "From now until"]),
+        ("bypass", {"ttl": "2h"}, "Create a secret bypass link", ["Valid for", "2\xa0hours"]),
+        ("revoke", {}, "Revoke every bypass link", ["Links in force", "1"]),
     ],
 )
 def test_each_action_asks_for_confirmation_first(
@@ -508,10 +564,12 @@ def test_each_action_asks_for_confirmation_first(
     action: str,
     fields: dict[str, str],
     title: str,
+    summary: list[str],
 ) -> None:
     set_switch(action == "off")
     window = MaintenanceWindow.objects.create(start=None, end=timezone.now() + timedelta(hours=1))
     create_link(timedelta(hours=1), Channel.API)
+    fields = {name: value.format(window=window.pk) for name, value in fields.items()}
 
     with django_capture_on_commit_callbacks(execute=True):
         response = ask(admin_client, action, csrfmiddlewaretoken="x", **fields)
@@ -526,13 +584,79 @@ def test_each_action_asks_for_confirmation_first(
     assert 'value="x"' not in content
     for name, value in fields.items():
         assert f'<input type="hidden" name="{name}" value="{value}">' in content
-        if value:
-            assert f"<li>{name}: {value}</li>" in content
+    # What will happen, in words, rather than the fields as posted.
+    found = summary_of(content)
+    assert len(found) == len(summary)
+    assert all(text.startswith(start) for text, start in zip(found, summary, strict=True)), found
     # Nothing changed.
     assert switch().active is (action == "off")
     assert list(MaintenanceWindow.objects.all()) == [window]
     assert BypassKey.objects.filter(revoked=False).count() == 1
     assert not MaintenanceChange.objects.exists()
+
+
+def summary_of(content: str) -> list[str]:
+    """The confirmation page's summary: labels and values, in order."""
+    found = re.search(r'<dl class="summary">(.*?)</dl>', content, flags=re.DOTALL)
+    if found is None:
+        return []
+    pairs = re.findall(r"<dt>(.*?)</dt><dd>(.*?)</dd>", found.group(1), flags=re.DOTALL)
+    return [html.unescape(text) for pair in pairs for text in pair]
+
+
+def in_words(start: datetime | None, end: datetime | None) -> str:
+    """A window as the audit trail and the command put it (maintenance_waffle.describe),
+    capitalized to stand alone."""
+    return capfirst(describe.window(start, end))
+
+
+def test_the_confirmation_puts_a_window_in_words_in_the_named_time_zone(
+    admin_client: Client, settings: Any
+) -> None:
+    settings.TIME_ZONE = "Europe/Berlin"
+    berlin = zoneinfo.ZoneInfo("Europe/Berlin")
+
+    response = ask(
+        admin_client, "schedule", start="2099-12-04T15:10", end="2099-12-04T17:00", reason="Disks"
+    )
+
+    content = response.content.decode()
+    words = in_words(
+        datetime(2099, 12, 4, 15, 10, tzinfo=berlin), datetime(2099, 12, 4, 17, tzinfo=berlin)
+    )
+    assert summary_of(content) == ["When", words, "Reason shown to visitors", "Disks"]
+    assert words.startswith("From ")
+    assert "Europe/Berlin" in words
+    # The times as given are only in the hidden fields that are posted again.
+    assert content.count("2099-12-04T15:10") == 1
+    assert '<input type="hidden" name="start" value="2099-12-04T15:10">' in content
+
+
+@pytest.mark.parametrize("offsets", [(None, 2), (1, None), (1, 2)])
+def test_the_confirmation_puts_the_window_to_end_in_words(
+    admin_client: Client, offsets: tuple[int | None, int | None]
+) -> None:
+    midnight = datetime(2099, 1, 1, tzinfo=dt_timezone.utc)
+    start, end = (None if hours is None else midnight + timedelta(hours=hours) for hours in offsets)
+    window = MaintenanceWindow.objects.create(start=start, end=end, reason="Disks")
+
+    content = ask(admin_client, "end_window", window=window.pk).content.decode()
+
+    words = in_words(start, end)
+    assert summary_of(content) == ["Window", words, "Reason shown to visitors", "Disks"]
+    assert "UTC" in words
+    assert "window: " not in content
+
+
+@override_settings(USE_TZ=False, TIME_ZONE="Europe/Berlin")
+def test_the_confirmation_in_words_without_time_zone_support(admin_client: Client) -> None:
+    window = MaintenanceWindow.objects.create(start=datetime(2099, 1, 1, 1), end=None)
+
+    content = ask(admin_client, "end_window", window=window.pk).content.decode()
+
+    words = in_words(datetime(2099, 1, 1, 1), None)
+    assert summary_of(content) == ["Window", words]
+    assert "Europe/Berlin" in words
 
 
 def test_on_with_a_reason(admin_client: Client, django_capture_on_commit_callbacks: Any) -> None:
@@ -613,36 +737,143 @@ def test_schedule_and_end_without_time_zone_support(admin_client: Client) -> Non
     assert now <= window.end <= timezone.now()
 
 
+def form_of(content: str, action: str) -> str:
+    """The dashboard's form for ``action``."""
+    found = re.search(
+        rf'<form method="post"[^>]*>(?:(?!</form>).)*?name="action" value="{action}">.*?</form>',
+        content,
+        flags=re.DOTALL,
+    )
+    assert found is not None, f"no {action} form"
+    return found.group(0)
+
+
+def errors_in(form: str) -> dict[str, list[str]]:
+    """A form's lists of errors, by id."""
+    return {
+        list_id: [html.unescape(item) for item in re.findall(r"<li>(.*?)</li>", items)]
+        for list_id, items in re.findall(
+            r'<ul class="errorlist[^"]*" id="([^"]+)">(.*?)</ul>', form, flags=re.DOTALL
+        )
+    }
+
+
+def field(form: str, name: str) -> str:
+    """The tag of a form's field ``name``."""
+    found = re.search(rf'<(?:input|select)[^>]* name="{name}"[^>]*>', form)
+    assert found is not None, f"no field {name}"
+    return found.group(0)
+
+
+@pytest.mark.parametrize("confirm", [False, True])
 @pytest.mark.parametrize(
-    ("offsets", "message"),
+    ("offsets", "errors", "focus"),
     [
-        ((None, None), "Give a start, an end, or both."),
-        ((None, -1), "End argument value must be in the future"),
-        ((-3, -1), "End argument value must be in the future"),
-        # The API's rules and messages (django-maintenance-mode's).
-        ((2, 1), "Start argument value must be &lt; end argument value"),
-        ((2, 2), "Start argument value must be &lt; end argument value"),
+        ((None, None), {"id_window_errors": ["Give a start, an end, or both."]}, "start"),
+        ((None, -1), {"id_window_end_error": ["The end must be in the future."]}, "end"),
+        ((-3, -1), {"id_window_end_error": ["The end must be in the future."]}, "end"),
+        ((2, 1), {"id_window_end_error": ["The end must come after the start."]}, "end"),
+        ((2, 2), {"id_window_end_error": ["The end must come after the start."]}, "end"),
     ],
 )
-def test_schedule_refuses_invalid_windows(
-    admin_client: Client, offsets: tuple[int | None, int | None], message: str
+def test_schedule_shows_the_errors_beside_the_values_given(
+    admin_client: Client,
+    offsets: tuple[int | None, int | None],
+    errors: dict[str, list[str]],
+    focus: str,
+    confirm: bool,
 ) -> None:
     now = timezone.now()
     start, end = (
         "" if hours is None else local_input(now + timedelta(hours=hours)) for hours in offsets
     )
 
-    response = act(admin_client, "schedule", start=start, end=end)
+    # Checked when first submitted, before the confirmation page, and again on confirming.
+    response = (act if confirm else ask)(
+        admin_client, "schedule", start=start, end=end, reason="Disks"
+    )
 
-    assert messages_in(response) == [("error", message)]
+    assert response.status_code == 200
+    assert response.redirect_chain == []
+    content = response.content.decode()
+    assert "Please confirm:" not in content
+    assert messages_in(response) == []
+    form = form_of(content, "schedule")
+    assert errors_in(form) == errors
+    # The values given are kept.
+    assert f'value="{start}"' in field(form, "start")
+    assert f'value="{end}"' in field(form, "end")
+    assert 'value="Disks"' in field(form, "reason")
+    # The first field in error gets the focus and is described by its errors.
+    wrong = field(form, focus)
+    assert "autofocus" in wrong
+    assert re.search(rf'aria-describedby="{" ".join(errors)} time-zone-help"', wrong)
+    assert content.count("autofocus") == 1
+    # The other forms are shown empty.
+    assert 'value=""' in field(form_of(content, "on"), "reason")
     assert not MaintenanceWindow.objects.exists()
 
 
 def test_schedule_refuses_a_date_it_cannot_read(admin_client: Client) -> None:
-    response = act(admin_client, "schedule", start="next tuesday")
+    response = ask(admin_client, "schedule", start="next tuesday")
 
-    assert messages_in(response) == [("error", "Invalid datetime value: &#x27;next tuesday&#x27;")]
+    form = form_of(response.content.decode(), "schedule")
+    assert errors_in(form) == {"id_window_start_error": ["Enter a valid date/time."]}
+    assert 'value="next tuesday"' in field(form, "start")
+    assert 'aria-invalid="true"' in field(form, "start")
     assert not MaintenanceWindow.objects.exists()
+
+
+def test_schedule_refuses_a_time_the_clocks_skip(admin_client: Client, settings: Any) -> None:
+    settings.TIME_ZONE = "Europe/Berlin"
+
+    response = ask(admin_client, "schedule", start="2099-03-29T02:30")
+
+    (error,) = errors_in(form_of(response.content.decode(), "schedule"))["id_window_start_error"]
+    assert "be interpreted in time zone Europe/Berlin" in error
+
+
+def test_on_shows_the_errors_beside_the_reason_given(admin_client: Client) -> None:
+    reason = "x" * 501
+
+    response = ask(admin_client, "on", reason=reason)
+
+    form = form_of(response.content.decode(), "on")
+    assert errors_in(form) == {
+        "id_on_reason_error": ["Ensure this value has at most 500 characters (it has 501)."]
+    }
+    assert f'value="{reason}"' in field(form, "reason")
+    assert 'aria-describedby="id_on_reason_error"' in field(form, "reason")
+    assert switch().active is False
+
+
+def test_on_is_offered_again_with_its_errors_even_when_maintenance_is_on(
+    admin_client: Client,
+) -> None:
+    set_switch(True)
+
+    response = act(admin_client, "on", reason="x" * 501)
+
+    content = response.content.decode()
+    assert "at most 500 characters" in form_of(content, "on")
+    assert 'name="action" value="off"' in content
+
+
+def test_an_error_of_the_api_on_confirming_is_shown_in_the_form(
+    admin_client: Client, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    def refuse(*args: Any, **kwargs: Any) -> None:
+        raise ValueError("end argument value must be in the future")
+
+    monkeypatch.setattr("maintenance_waffle.admin.set_maintenance_mode", refuse)
+    end = local_input(timezone.now() + timedelta(minutes=2))
+
+    response = act(admin_client, "schedule", end=end)
+
+    form = form_of(response.content.decode(), "schedule")
+    assert errors_in(form) == {"id_window_errors": ["end argument value must be in the future"]}
+    assert f'value="{end}"' in field(form, "end")
+    assert 'aria-describedby="id_window_errors time-zone-help"' in field(form, "start")
 
 
 def test_end_a_running_window(
@@ -675,45 +906,121 @@ def test_end_an_upcoming_window_cancels_it(
     with django_capture_on_commit_callbacks(execute=True):
         response = act(admin_client, "end_window", window=window.pk)
 
-    assert messages_in(response) == [("success", "The window is over.")]
+    assert messages_in(response) == [("success", "The window is cancelled.")]
     assert not MaintenanceWindow.objects.exists()
     assert changes() == [("dashboard", "admin", f"window #{window.pk}", str(window), "removed", "")]
 
 
-@pytest.mark.parametrize("fields", [{"window": "9999"}, {"window": ""}, {}])
-def test_end_a_missing_window(admin_client: Client, fields: dict[str, str]) -> None:
+def window_button(content: str, window: MaintenanceWindow) -> str:
+    found = re.search(
+        rf'name="window" value="{window.pk}"><button type="submit" class="button">(.*?)</button>',
+        content,
+    )
+    assert found is not None
+    return found.group(1)
+
+
+def test_an_upcoming_window_is_cancelled_and_a_running_one_ended(admin_client: Client) -> None:
+    now = timezone.now()
+    running = MaintenanceWindow.objects.create(start=now - timedelta(hours=1), end=None)
+    later = MaintenanceWindow.objects.create(start=now + timedelta(hours=1), end=None)
+
+    content = page(admin_client)
+    cancel = ask(admin_client, "end_window", window=later.pk).content.decode()
+    end = ask(admin_client, "end_window", window=running.pk).content.decode()
+
+    assert window_button(content, running) == "End now"
+    assert window_button(content, later) == "Cancel window"
+    assert "Please confirm: <strong>Cancel this upcoming window</strong>" in cancel
+    assert "<h1>Cancel this upcoming window</h1>" in cancel
+    assert "Please confirm: <strong>End this window now</strong>" in end
+    # The way back is not called "Cancel", which would read as cancelling the window.
+    for confirmation in (cancel, end):
+        assert ">Go back</a>" in confirmation
+        assert ">Cancel</a>" not in confirmation
+
+
+@pytest.mark.parametrize("confirm", [False, True])
+@pytest.mark.parametrize("fields", [{"window": "9999"}, {"window": ""}, {"window": "x"}, {}])
+def test_end_a_missing_window(admin_client: Client, fields: dict[str, str], confirm: bool) -> None:
     window = MaintenanceWindow.objects.create(start=None, end=timezone.now() + timedelta(hours=1))
 
-    response = act(admin_client, "end_window", **fields)
+    response = (act if confirm else ask)(admin_client, "end_window", **fields)
 
+    assert response.redirect_chain == [(DASHBOARD, 302)]
     assert messages_in(response) == [("error", "This window no longer exists.")]
     assert list(MaintenanceWindow.objects.all()) == [window]
 
 
-def test_create_a_bypass_link(
-    admin_client: Client, client: Client, django_capture_on_commit_callbacks: Any
+def test_end_a_window_that_has_ended(admin_client: Client) -> None:
+    now = timezone.now()
+    window = MaintenanceWindow.objects.create(start=now - timedelta(hours=2), end=now)
+
+    response = ask(admin_client, "end_window", window=window.pk)
+
+    assert messages_in(response) == [("error", "This window no longer exists.")]
+
+
+def test_end_a_window_removed_while_confirming(
+    admin_client: Client, monkeypatch: pytest.MonkeyPatch
 ) -> None:
+    window = MaintenanceWindow.objects.create(start=None, end=timezone.now() + timedelta(hours=1))
+    checked = admin_module.upcoming
+
+    def removed_meanwhile(*args: Any) -> bool:
+        # Another operator removes the window after it was checked, before it is ended.
+        MaintenanceWindow.objects.filter(pk=window.pk).delete()
+        return checked(*args)
+
+    monkeypatch.setattr(admin_module, "upcoming", removed_meanwhile)
+
+    response = act(admin_client, "end_window", window=window.pk)
+
+    assert messages_in(response) == [("error", "This window no longer exists.")]
+
+
+NEW_LINK = re.compile(
+    r'<input type="text" id="id_new_bypass_link" '
+    r'value="(http://testserver/maintenance-mode/bypass/([^/"]+)/)" size="(\d+)" readonly'
+)
+
+
+def test_create_a_bypass_link(
+    admin_client: Client, client: Client, django_capture_on_commit_callbacks: Any, settings: Any
+) -> None:
+    settings.TIME_ZONE = "Europe/Berlin"
     set_switch(True)
     before = timezone.now()
 
     with django_capture_on_commit_callbacks(execute=True):
         response = act(admin_client, "bypass", ttl="30m")
 
-    ((level, message),) = messages_in(response)
-    assert level == "success"
     key = BypassKey.objects.get()
     assert before + timedelta(minutes=30) <= key.expires <= timezone.now() + timedelta(minutes=30)
     assert key.created_by == "admin"
-    expires = key.expires.isoformat(timespec="minutes")
-    match = re.fullmatch(
-        rf"Secret bypass link, valid until {re.escape(expires)}: "
-        r"(http://testserver/maintenance-mode/bypass/([^/]+)/)",
-        message,
-    )
+    assert messages_in(response) == [
+        ("success", f"Secret bypass link created, valid until {describe.moment(key.expires)}.")
+    ]
+    # The link, whole in a read-only field to select or copy, with a button that copies
+    # it (shown by the script, which is a static file).
+    content = response.content.decode()
+    match = NEW_LINK.search(content)
     assert match is not None
     assert key_of(match.group(2)) == key.pk
-    assert "1 link in force." in response.content.decode()
+    assert int(match.group(3)) == len(match.group(1))
+    assert match.group(1) not in messages_in(response)[0][1]
+    assert '<label for="id_new_bypass_link">New secret bypass link</label>' in content
+    assert re.search(
+        r'<button type="button" class="button" data-copy="id_new_bypass_link"', content
+    )
+    assert re.search(
+        r'<button [^>]*data-copy="id_new_bypass_link"[^>]* hidden>Copy</button>', content
+    )
+    assert '<script src="/static/maintenance_waffle/dashboard.js" defer></script>' in content
+    assert "1 link in force." in content
     assert changes()[0][:3] == ("dashboard", "admin", f"bypass link #{key.pk}")
+    # Shown once.
+    assert NEW_LINK.search(page(admin_client)) is None
     # The link works.
     assert client.get(match.group(1)).status_code == 302
     assert client.get("/").status_code == 200
@@ -728,12 +1035,33 @@ def test_create_a_bypass_link_valid_one_hour_by_default(admin_client: Client) ->
     assert before + timedelta(hours=1) <= key.expires <= timezone.now() + timedelta(hours=1)
 
 
-def test_create_a_bypass_link_with_a_bad_duration(admin_client: Client) -> None:
-    response = act(admin_client, "bypass", ttl="1w")
+def test_the_bypass_durations_are_in_words(admin_client: Client) -> None:
+    select = field(form_of(page(admin_client), "bypass"), "ttl")
+    options = re.findall(
+        r'<option value="([^"]+)"( selected)?>([^<]+)</option>',
+        form_of(page(admin_client), "bypass"),
+    )
 
-    assert messages_in(response) == [
-        ("error", "Invalid duration: &#x27;1w&#x27;; use e.g. 30m, 2h or 1d.")
+    assert 'id="id_ttl"' in select
+    assert options == [
+        ("30m", "", "30\xa0minutes"),
+        ("1h", " selected", "1\xa0hour"),
+        ("2h", "", "2\xa0hours"),
+        ("8h", "", "8\xa0hours"),
+        ("1d", "", "1\xa0day"),
     ]
+
+
+@pytest.mark.parametrize("confirm", [False, True])
+def test_create_a_bypass_link_with_a_bad_duration(admin_client: Client, confirm: bool) -> None:
+    response = (act if confirm else ask)(admin_client, "bypass", ttl="1w")
+
+    assert response.redirect_chain == []
+    form = form_of(response.content.decode(), "bypass")
+    assert errors_in(form) == {"id_ttl_error": ["Invalid duration: '1w'; use e.g. 30m, 2h or 1d."]}
+    assert "autofocus" in field(form, "ttl")
+    # No option is the value given: none is selected.
+    assert " selected" not in form
     assert not BypassKey.objects.exists()
 
 
@@ -766,13 +1094,20 @@ def test_an_unknown_action(admin_client: Client, action: str, confirm: bool) -> 
     [("on", {"reason": "x"}), ("off", {}), ("schedule", {"end": "2099-01-01T00:00"})],
 )
 @pytest.mark.parametrize("value", [True, False])
+@pytest.mark.parametrize("confirm", [False, True])
 def test_the_setting_locks_on_off_and_schedule(
-    admin_client: Client, settings: Any, action: str, fields: dict[str, str], value: bool
+    admin_client: Client,
+    settings: Any,
+    action: str,
+    fields: dict[str, str],
+    value: bool,
+    confirm: bool,
 ) -> None:
     set_switch(action == "off")
     settings.MAINTENANCE_MODE = value
 
-    response = act(admin_client, action, **fields)
+    # Said before the confirmation page too.
+    response = (act if confirm else ask)(admin_client, action, **fields)
 
     assert messages_in(response) == [
         ("error", "Maintenance mode is set by settings.MAINTENANCE_MODE.")
@@ -846,3 +1181,76 @@ def test_schedule_replaces_the_switch_and_every_window(admin_client: Client) -> 
 
     assert switch().active is False
     assert list(MaintenanceWindow.objects.values_list("start", "reason")) == [(None, "new")]
+
+
+# Content-Security-Policy: styles and scripts come from static files ----------------------
+
+PACKAGE = Path(maintenance_waffle.__file__).parent
+#: This app's templates for the admin and for the on/off URLs (the 503 page and the
+#: banner are others').
+OUR_TEMPLATES = [
+    *sorted((PACKAGE / "templates" / "admin").rglob("*.html")),
+    PACKAGE / "templates" / "maintenance_waffle" / "confirm.html",
+]
+#: What a policy without 'unsafe-inline' refuses: style attributes, <style> elements,
+#: scripts without src (none of ours carries a nonce, so none needs one).
+INLINE = re.compile(r"\sstyle=|<style|<script(?![^>]*\ssrc=)|\son[a-z]+=", flags=re.IGNORECASE)
+BANNER = re.compile(r'<div class="maintenance-banner".*?</div>', flags=re.DOTALL)
+
+
+@pytest.mark.parametrize("template", OUR_TEMPLATES, ids=lambda path: path.name)
+def test_our_templates_have_no_inline_style_or_script(template: Path) -> None:
+    assert INLINE.findall(template.read_text(encoding="utf-8")) == []
+
+
+def test_the_static_files_they_load_are_in_the_package() -> None:
+    loaded = {STYLE}
+    for template in OUR_TEMPLATES:
+        loaded.update(re.findall(r"{% static '([^']+)' %}", template.read_text(encoding="utf-8")))
+
+    assert loaded == {
+        "maintenance_waffle/admin.css",
+        "maintenance_waffle/confirm.css",
+        "maintenance_waffle/dashboard.js",
+    }
+    for path in loaded:
+        assert (PACKAGE / "static" / path).is_file(), path
+
+
+def pages_of_every_kind(client: Client) -> dict[str, str]:
+    """Every page of ours, each in its fullest state."""
+    now = timezone.now()
+    window = MaintenanceWindow.objects.create(start=now + timedelta(hours=1), end=None)
+    baker.make(MaintenanceChange, reason="Disks")
+    pages = {
+        "dashboard": act(client, "bypass").content.decode(),
+        "dashboard with errors": ask(client, "schedule", end="2000-01-01T00:00").content.decode(),
+        "audit list": client.get(CHANGES).content.decode(),
+        "window list": client.get(CHANGELIST).content.decode(),
+        "on/off URL": client.get("/maintenance-mode/on/").content.decode(),
+    }
+    for action, fields in [
+        ("on", {"reason": "Disks"}),
+        ("off", {}),
+        ("schedule", {"end": local_input(now + timedelta(hours=2))}),
+        ("end_window", {"window": window.pk}),
+        ("bypass", {}),
+        ("revoke", {}),
+    ]:
+        pages[f"confirm {action}"] = ask(client, action, **fields).content.decode()
+    return pages
+
+
+def test_no_page_of_ours_has_inline_style_or_script(admin_client: Client) -> None:
+    for name, content in pages_of_every_kind(admin_client).items():
+        # The banner (an upcoming window here) is its own template.
+        assert INLINE.findall(BANNER.sub("", content)) == [], name
+
+
+@pytest.mark.parametrize(("path", "model"), [(CHANGES, "change"), (CHANGELIST, "window")])
+def test_the_lists_load_our_style_sheet(admin_client: Client, path: str, model: str) -> None:
+    content = admin_client.get(path).content.decode()
+
+    assert '<link href="/static/maintenance_waffle/admin.css" media="all" rel="stylesheet">' in (
+        content
+    )

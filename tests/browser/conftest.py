@@ -72,3 +72,18 @@ def screenshot(tmp_path_factory: pytest.TempPathFactory) -> Callable[..., None]:
         page.screenshot(path=folder / f"{name}.png", full_page=full_page, animations="disabled")
 
     return screenshot
+
+
+@pytest.fixture(autouse=True)
+def _app_static(
+    _admin_static: None, settings: Settings, tmp_path_factory: pytest.TempPathFactory
+) -> None:
+    # And this app's own files (its style sheets and scripts) beside the admin's: one
+    # folder of links to both.
+    root = tmp_path_factory.getbasetemp() / "static"
+    if not root.exists():
+        root.mkdir()
+        app = Path(__file__).resolve().parents[2] / "maintenance_waffle" / "static"
+        for folder in (Path(settings.STATIC_ROOT) / "admin", app / "maintenance_waffle"):
+            (root / folder.name).symlink_to(folder, target_is_directory=True)
+    settings.STATIC_ROOT = str(root)
