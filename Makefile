@@ -8,7 +8,11 @@ export PIP_DISABLE_PIP_VERSION_CHECK := 1
 BENCH_VENV ?= .venv-bench
 BENCH_STAMP := $(BENCH_VENV)/.installed-stamp
 
-.PHONY: demo test pytest lint typecheck tox bench screenshots clean
+# axe-core, for the accessibility tests (tests/browser/test_axe.py), pinned in
+# tests/browser/package.json.
+AXE := tests/browser/node_modules/axe-core/axe.min.js
+
+.PHONY: demo test pytest lint typecheck tox bench screenshots axe clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -25,7 +29,7 @@ demo: $(STAMP)
 ## make test: the whole suite with 100 % branch coverage, then lint and type checks
 test: pytest lint typecheck
 
-pytest: $(STAMP)
+pytest: $(STAMP) axe
 	rm -f .coverage .coverage.*
 	$(BIN)/coverage run -m pytest $(PYTEST_ARGS)
 	$(BIN)/coverage combine --quiet
@@ -42,8 +46,21 @@ typecheck: $(STAMP)
 tox: $(STAMP)
 	PYENV_VERSION=3.11.7:3.10.13:3.12.1:3.13.0 $(BIN)/tox run-parallel --parallel-no-spinner
 
+## make axe: install axe-core with npm; without npm (or the registry), say so and go on:
+## the accessibility tests are then skipped, with the reason
+axe: $(AXE)
+
+$(AXE): tests/browser/package.json tests/browser/package-lock.json
+	@if ! command -v npm >/dev/null 2>&1; then \
+		echo "npm not found: the axe accessibility tests will be skipped"; \
+	elif (cd tests/browser && npm ci --no-audit --no-fund --loglevel=error); then \
+		touch $@; \
+	else \
+		echo "npm ci failed in tests/browser: the axe accessibility tests will be skipped"; \
+	fi
+
 ## make screenshots: the browser tests, saving their screenshots in docs/screenshots
-screenshots: $(STAMP)
+screenshots: $(STAMP) axe
 	MAINTENANCE_WAFFLE_SCREENSHOTS=1 $(BIN)/pytest -q -p no:cacheprovider tests/browser
 
 ## make bench: maintenance_waffle side by side with a bare stack and django-maintenance-mode,
@@ -60,4 +77,5 @@ bench: $(BENCH_STAMP)
 	$(BENCH_VENV)/bin/python benchmarks/scale.py $(BENCH_SCALE_ARGS)
 
 clean:
-	rm -rf $(VENV) $(BENCH_VENV) .tox .coverage .coverage.* .mypy_cache .ruff_cache
+	rm -rf $(VENV) $(BENCH_VENV) .tox .coverage .coverage.* .mypy_cache .ruff_cache \
+		tests/browser/node_modules

@@ -1,4 +1,5 @@
-"""Whether the browser tests can run here: Playwright's Python package and Debian's Chromium.
+"""Whether the browser tests can run here: Playwright's Python package and Debian's Chromium,
+and axe-core (from npm) for the accessibility tests.
 
 Where one is missing the tests are skipped, with the reason; with
 ``MAINTENANCE_WAFFLE_REQUIRE_SERVICES=1`` (as in CI) that is a failure instead.
@@ -48,3 +49,18 @@ def launched_chromium() -> Iterator[Browser]:
         browser = playwright.chromium.launch(executable_path=str(path), args=CHROMIUM_ARGS)
         yield browser
         browser.close()
+
+
+AXE = "MAINTENANCE_WAFFLE_AXE"
+AXE_NEEDS = "accessibility tests need axe-core"
+#: Where `make axe` (npm ci in this folder, package.json pins the version) puts axe-core.
+AXE_DEFAULT = Path(__file__).resolve().parent / "node_modules" / "axe-core" / "axe.min.js"
+
+
+def axe_source() -> str:
+    """axe-core's script, from ``MAINTENANCE_WAFFLE_AXE`` or tests/browser/node_modules
+    (``MAINTENANCE_WAFFLE_AXE=/nonexistent`` shows the skip)."""
+    path = Path(os.environ.get(AXE, AXE_DEFAULT))
+    if not path.is_file():
+        unavailable(AXE_NEEDS, f"no axe-core at {path} (make axe, or npm ci in tests/browser)")
+    return path.read_text(encoding="utf-8")
