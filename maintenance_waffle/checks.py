@@ -40,21 +40,6 @@ def check_installation(app_configs: Any = None, **kwargs: Any) -> list[CheckMess
                 id=check_id(InstallationId.E001),
             )
         )
-    installed = [config.name for config in apps.get_app_configs()]
-    if "django.contrib.admin" in installed and installed.index("django.contrib.admin") < (
-        installed.index("maintenance_waffle")
-    ):
-        messages.append(
-            Warning(
-                "'maintenance_waffle' comes after 'django.contrib.admin' in INSTALLED_APPS, so "
-                "the admin's own base_site.html wins and no maintenance banner is shown on "
-                "admin pages.",
-                hint="List 'maintenance_waffle' before 'django.contrib.admin', or add "
-                "{% load maintenance_waffle %}{% maintenance_banner %} to your own "
-                "admin/base_site.html and silence this warning.",
-                id=check_id(InstallationId.W003),
-            )
-        )
     middleware = list(getattr(settings, "MIDDLEWARE", None) or [])
     ours = _index(middleware, MIDDLEWARE)
     if ours is None:

@@ -28,7 +28,6 @@ class InstallationId:
     E001: Final = "E001"  # 'waffle' is not in INSTALLED_APPS.
     E002: Final = "E002"  # Our middleware comes before AuthenticationMiddleware.
     W001: Final = "W001"  # Our middleware is not in MIDDLEWARE.
-    W003: Final = "W003"  # We come after django.contrib.admin: no banner on admin pages.
 
 
 class SettingsId:

@@ -50,15 +50,16 @@ DEBUG = env_bool("SAMPLE_DEBUG", True)
 ALLOWED_HOSTS = ["127.0.0.1", "localhost", "[::1]", *env_list("SAMPLE_ALLOWED_HOSTS")]
 
 INSTALLED_APPS = [
-    # Before the admin: its admin/base_site.html adds the maintenance banner.
-    "maintenance_waffle",
     "django.contrib.admin",
     "django.contrib.auth",
     "django.contrib.contenttypes",
     "django.contrib.sessions",
     "django.contrib.messages",
     "django.contrib.staticfiles",
+    # After the admin, as the documented installation appends them; the middleware adds
+    # the maintenance banner to admin pages whatever the order.
     "waffle",
+    "maintenance_waffle",
     "sample_site.demo",
 ]
 

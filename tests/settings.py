@@ -11,14 +11,15 @@ USE_TZ = True
 TIME_ZONE = "UTC"
 
 INSTALLED_APPS = [
-    # Before the admin, so that its admin/base_site.html (the banner) is found first.
-    "maintenance_waffle",
     "django.contrib.admin",
     "django.contrib.auth",
     "django.contrib.contenttypes",
     "django.contrib.sessions",
     "django.contrib.messages",
+    # Appended after the admin, as the documented installation does; the middleware adds
+    # the maintenance banner to admin pages whatever the order.
     "waffle",
+    "maintenance_waffle",
     "tests",
 ]
 

@@ -5,12 +5,14 @@ from __future__ import annotations
 import gzip
 from datetime import datetime, timedelta
 from datetime import timezone as dt_timezone
+from io import StringIO
 from pathlib import Path
 from typing import Any
 
 import pytest
 from django.contrib import admin
 from django.contrib.auth.models import User
+from django.core.management import call_command
 from django.http import HttpRequest, HttpResponse, StreamingHttpResponse
 from django.test import override_settings
 from django.urls import path
@@ -244,6 +246,21 @@ def test_a_banner_the_project_placed_is_not_added_again(operator: Any) -> None:
     assert content.count(MARKER) == 1
     # Where the project put it, in the header.
     assert content.index(MARKER) < content.index("</header>")
+
+
+@pytest.mark.parametrize(
+    "apps",
+    [DOCUMENTED_APPS, [app for app in DOCUMENTED_APPS if app != "django.contrib.admin"]],
+    ids=["documented", "without-the-admin"],
+)
+def test_the_documented_installation_passes_the_checks_silently(apps: list[str]) -> None:
+    out, err = StringIO(), StringIO()
+
+    with override_settings(INSTALLED_APPS=apps), project_templates("plain"):
+        call_command("check", stdout=out, stderr=err)
+
+    assert out.getvalue() == "System check identified no issues (0 silenced).\n"
+    assert err.getvalue() == ""
 
 
 # Which responses --------------------------------------------------------------------------

@@ -287,7 +287,7 @@ def test_subclass_counts_as_our_middleware():
 
 def test_installation_and_settings_ids_do_not_overlap():
     installation = check_ids(InstallationId)
-    assert sorted(installation) == ["E001", "E002", "W001", "W003"]
+    assert sorted(installation) == ["E001", "E002", "W001"]
     assert not set(installation) & set(check_ids(SettingsId))
 
 
