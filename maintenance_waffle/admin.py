@@ -173,6 +173,7 @@ class MaintenanceAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
             "site_wide": get_maintenance_mode(),
             "setting": config.override,
             "switch": store.switch(config.switch_name, using),
+            "reason": store.reason(config.switch_name, using),
             "flag": flags.get(config.flag_name),
             "exempt": flags.get(config.exempt_flag_name or ""),
             "flag_description": _description(flags.get(config.flag_name)),
