@@ -3,7 +3,6 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any, NamedTuple
 
-import waffle.admin as waffle_admin
 from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
@@ -290,7 +289,11 @@ def _waffle_admin(base: Any) -> Any:
 
 def replace_waffle_admins(site: admin.AdminSite) -> None:
     """Put ours in place of waffle's Switch and Flag admins, unless the project has
-    taken those off ``site`` (called by ``AppConfig.ready``)."""
+    taken those off ``site`` (called by ``AppConfig.ready`` when waffle is installed:
+    importing waffle's admin without it would stop ``manage.py check`` from saying so,
+    check E001)."""
+    import waffle.admin as waffle_admin
+
     for model, base in (
         (get_waffle_switch_model(), waffle_admin.SwitchAdmin),
         (get_waffle_flag_model(), waffle_admin.FlagAdmin),
