@@ -2,6 +2,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import django
+
 BASE_DIR = Path(__file__).resolve().parent
 
 SECRET_KEY = "tests-only-not-secret"
@@ -33,6 +35,10 @@ MIDDLEWARE = [
     "waffle.middleware.WaffleMiddleware",
     "maintenance_waffle.middleware.MaintenanceModeMiddleware",
 ]
+
+if django.VERSION >= (6, 0):
+    # Django's own Content Security Policy: no header until a test sets SECURE_CSP.
+    MIDDLEWARE.insert(1, "django.middleware.csp.ContentSecurityPolicyMiddleware")
 
 ROOT_URLCONF = "tests.urls"
 
