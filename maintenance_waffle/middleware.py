@@ -31,7 +31,7 @@ class MaintenanceModeMiddleware:
 
     def __init__(
         self,
-        get_response: Callable[[HttpRequest], HttpResponse | Awaitable[HttpResponse]],
+        get_response: Callable[[HttpRequest], HttpResponse | Awaitable[HttpResponse]] | None = None,
     ) -> None:
         self.get_response = get_response
         # django-maintenance-mode's subclasses override process_request and expect it to
@@ -47,7 +47,7 @@ class MaintenanceModeMiddleware:
         response = None
         if not (self.fast_path and _passes_at_once(request)):
             response = self.process_request(request)
-        if response is None:
+        if response is None and self.get_response is not None:
             return self.get_response(request)
         return response
 
