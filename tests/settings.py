@@ -36,9 +36,11 @@ MIDDLEWARE = [
     "maintenance_waffle.middleware.MaintenanceModeMiddleware",
 ]
 
-if django.VERSION >= (6, 0):
-    # Django's own Content Security Policy: no header until a test sets SECURE_CSP.
-    MIDDLEWARE.insert(1, "django.middleware.csp.ContentSecurityPolicyMiddleware")
+# Django's own Content Security Policy (6.0+): no header until a test sets SECURE_CSP.
+CSP_MIDDLEWARE = (
+    ["django.middleware.csp.ContentSecurityPolicyMiddleware"] if django.VERSION >= (6, 0) else []
+)
+MIDDLEWARE[1:1] = CSP_MIDDLEWARE
 
 ROOT_URLCONF = "tests.urls"
 

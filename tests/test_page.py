@@ -10,7 +10,6 @@ from html.parser import HTMLParser
 from pathlib import Path
 from typing import Any
 
-import django
 import pytest
 from django.contrib.auth.models import AnonymousUser
 from django.core.handlers.wsgi import WSGIRequest
@@ -22,7 +21,6 @@ from pytest_django import Settings
 
 from maintenance_waffle import responses
 from maintenance_waffle.conf import get_config
-from maintenance_waffle.core import set_maintenance_mode
 from maintenance_waffle.state import Window, make_snapshot
 
 #: A strict policy: only the site's own files, and inline code with the request's nonce
@@ -391,10 +389,6 @@ def test_the_compiled_catalogs_match_the_sources(language: str) -> None:
 
 # Content Security Policy ---------------------------------------------------------------
 
-needs_django_csp = pytest.mark.skipif(
-    django.VERSION < (6, 0), reason="Django's own Content Security Policy came with 6.0"
-)
-
 
 def test_without_a_nonce_the_page_has_none(rf: RequestFactory) -> None:
     html = page(rf, running(left=timedelta(minutes=10)))
@@ -413,20 +407,3 @@ def test_every_inline_style_and_script_carries_the_nonce(
     assert len(inline) == 3  # the style, the local end time, the reload
     assert {attrs.get("nonce") for attrs in inline} == {"r4nd0m"}
     assert all("style" not in attrs for _, attrs in parsed.tags)
-
-
-@needs_django_csp
-@pytest.mark.django_db
-def test_the_policy_header_names_the_pages_nonce(client: Any, settings: Settings) -> None:
-    settings.SECURE_CSP = STRICT_CSP
-    set_maintenance_mode(True)
-
-    response = client.get("/")
-
-    assert response.status_code == 503
-    nonces = set(re.findall(r'nonce="([^"]+)"', response.content.decode()))
-    assert len(nonces) == 1
-    (nonce,) = nonces
-    policy = response["Content-Security-Policy"]
-    assert f"style-src 'self' 'nonce-{nonce}'" in policy
-    assert f"script-src 'self' 'nonce-{nonce}'" in policy

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from datetime import timedelta
 from typing import TYPE_CHECKING, Any
@@ -17,15 +18,29 @@ from tests.test_page import STRICT_CSP
 if TYPE_CHECKING:
     from playwright.sync_api import ConsoleMessage, Page
 
-pytestmark = [
-    pytest.mark.browser,
-    pytest.mark.django_db(transaction=True, serialized_rollback=True),
-    pytest.mark.skipif(
-        django.VERSION < (6, 0), reason="Django's own Content Security Policy came with 6.0"
-    ),
-]
+pytestmark = pytest.mark.skipif(
+    django.VERSION < (6, 0), reason="Django's own Content Security Policy came with 6.0"
+)
 
 
+@pytest.mark.django_db
+def test_the_policy_header_names_the_pages_nonce(client: Any, settings: Settings) -> None:
+    settings.SECURE_CSP = STRICT_CSP
+    set_maintenance_mode(True)
+
+    response = client.get("/")
+
+    assert response.status_code == 503
+    nonces = set(re.findall(r'nonce="([^"]+)"', response.content.decode()))
+    assert len(nonces) == 1
+    (nonce,) = nonces
+    policy = response["Content-Security-Policy"]
+    assert f"style-src 'self' 'nonce-{nonce}'" in policy
+    assert f"script-src 'self' 'nonce-{nonce}'" in policy
+
+
+@pytest.mark.browser
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
 def test_the_page_is_styled_and_scripted_under_a_strict_policy(
     live_server: Any, new_page: Callable[..., Page], settings: Settings
 ) -> None:
