@@ -4,7 +4,6 @@ from collections.abc import Callable
 from datetime import datetime, timedelta
 from typing import Any, ClassVar, NamedTuple, cast
 
-import waffle.admin as waffle_admin
 from django import forms
 from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -340,6 +339,7 @@ class MaintenanceAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
             "site_wide": get_maintenance_mode(),
             "setting": config.override,
             "switch": store.switch(config.switch_name, using),
+            "reason": store.reason(config.switch_name, using),
             "flag": flags.get(config.flag_name),
             "exempt": flags.get(config.exempt_flag_name or ""),
             "flag_description": _description(flags.get(config.flag_name)),
@@ -483,7 +483,11 @@ def _waffle_admin(base: Any) -> Any:
 
 def replace_waffle_admins(site: admin.AdminSite) -> None:
     """Put ours in place of waffle's Switch and Flag admins, unless the project has
-    taken those off ``site`` (called by ``AppConfig.ready``)."""
+    taken those off ``site`` (called by ``AppConfig.ready`` when waffle is installed:
+    importing waffle's admin without it would stop ``manage.py check`` from saying so,
+    check E001)."""
+    import waffle.admin as waffle_admin
+
     for model, base in (
         (get_waffle_switch_model(), waffle_admin.SwitchAdmin),
         (get_waffle_flag_model(), waffle_admin.FlagAdmin),

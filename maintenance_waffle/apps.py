@@ -21,6 +21,8 @@ class MaintenanceWaffleConfig(AppConfig):
 
         from maintenance_waffle import audit, conf, decision, responses, state
 
+        conf.publish_defaults()
+
         setting_changed.connect(conf.reset, dispatch_uid="maintenance_waffle.conf.reset")
         conf.on_change(decision.reset, responses.reset, state.settings_changed)
         state.connect()

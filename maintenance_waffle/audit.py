@@ -55,10 +55,14 @@ _context: contextvars.ContextVar[Context | None] = contextvars.ContextVar(
 
 @contextmanager
 def changing(channel: str, user: Any = None, reason: str | None = None) -> Iterator[None]:
-    """Attribute the changes saved inside the block (the outermost caller wins)."""
-    if _context.get() is not None:
-        yield
-        return
+    """Attribute the changes saved inside the block: the outermost caller's channel and
+    user win; the reason is the outermost one given."""
+    outer = _context.get()
+    if outer is not None:
+        if outer.reason is not None or reason is None:
+            yield
+            return
+        channel, user = outer.channel, outer.user
     token = _context.set(Context(channel=channel, user=user, reason=reason))
     try:
         yield
@@ -177,8 +181,6 @@ def _after_save(sender: Any, instance: Any, raw: bool = False, **kwargs: Any) ->
     new = _describe(instance)
     if old != new:
         context = _current()
-        if context.reason is None:
-            context = Context(context.channel, context.user, instance.note if new == "on" else "")
         record(_subject(instance), old, new, context, using)
 
 

@@ -466,6 +466,38 @@ IGNORED_SETTINGS = (
 )
 
 
+#: What django-maintenance-mode puts on django.conf.settings for its storage settings,
+#: which code written for it may read (its own test suite does, in every test).
+STORAGE_DEFAULTS = {
+    "MAINTENANCE_MODE_STATE_BACKEND": "maintenance_mode.backends.LocalFileBackend",
+    "MAINTENANCE_MODE_STATE_FILE_NAME": "maintenance_mode_state.txt",
+    "MAINTENANCE_MODE_STATE_FILE_PATH": "maintenance_mode_state.txt",
+    "MAINTENANCE_MODE_CACHE_BACKEND": None,
+}
+_published: dict[str, Any] = {}
+
+
+def publish_defaults() -> None:
+    """Put the default of every ``MAINTENANCE_MODE_*`` setting the project leaves unset on
+    ``django.conf.settings``, as django-maintenance-mode does when imported, so that code
+    reading ``settings.MAINTENANCE_MODE_TEMPLATE`` and the like keeps working.
+
+    Called by ``AppConfig.ready``. The storage settings published here are not reported
+    as set by the project (check W002).
+    """
+    defaults = {name: DEFAULTS[name] for name in DEFAULTS if name.startswith("MAINTENANCE_MODE")}
+    for name, default in {**defaults, **STORAGE_DEFAULTS}.items():
+        if not hasattr(settings, name):
+            setattr(settings, name, default)
+            _published[name] = default
+
+
+def _set_by_project(name: str) -> bool:
+    return hasattr(settings, name) and (
+        name not in _published or getattr(settings, name) is not _published[name]
+    )
+
+
 class Settings:
     """Read the app's settings from ``django.conf.settings`` at the time of use.
 
@@ -509,7 +541,7 @@ def build() -> Config:
                 )
             )
     for name in IGNORED_SETTINGS:
-        if hasattr(settings, name):
+        if _set_by_project(name):
             problems.append(
                 Problem(
                     SettingsId.W002,

@@ -155,7 +155,7 @@ class override_maintenance_mode(ContextDecorator):
         saved = self._saved.pop()
         with changing(Channel.API):
             store.write_site_state(
-                get_config().switch_name, saved.active, saved.note, saved.windows
+                get_config().switch_name, saved.active, saved.reason, saved.windows
             )
 
 

@@ -26,7 +26,6 @@ from django.contrib.auth.models import AnonymousUser
 from django.http import HttpRequest
 from django.shortcuts import resolve_url
 from django.urls import NoReverseMatch, Resolver404, get_script_prefix, resolve, reverse
-from waffle.models import set_flag
 from waffle.utils import get_setting
 
 from maintenance_waffle.bypass import COOKIE_NAME as BYPASS_COOKIE
@@ -212,8 +211,9 @@ def _waffle_percent(rule: FlagRule, request: HttpRequest) -> bool:
         active = request.COOKIES[cookie] == "True"
     else:
         active = random.uniform(0, 100) <= rule.percent
-    # WaffleMiddleware turns this into the dwf_ cookie.
-    set_flag(request, rule.name, active, rule.rollout)
+    # WaffleMiddleware turns request.waffles into the dwf_ cookie, as after waffle's own
+    # set_flag (not imported: waffle's models must not load before check E001 can run).
+    request.__dict__.setdefault("waffles", {})[rule.name] = [active, rule.rollout]
     return active
 
 

@@ -142,6 +142,28 @@ class BypassKey(models.Model):
         return f"#{self.pk} until {self.expires.isoformat()}"
 
 
+class MaintenanceReason(models.Model):
+    """Why maintenance is on, for one period of maintenance of one scope.
+
+    ``scope`` is the name of the switch that turns it on (the site-wide switch by
+    default). The reason is set with the maintenance (``--reason``, the dashboard, the
+    on/off URL, the API) and deleted when the switch is turned off, however it is turned
+    off, so turning it on again without a reason shows the default sentence. waffle's
+    Switch *Note* is waffle's and is never shown to visitors.
+    """
+
+    scope = models.CharField(_("scope"), max_length=100, unique=True)
+    text = models.TextField(_("reason"), blank=True)
+    since = models.DateTimeField(_("since"), auto_now=True)
+
+    class Meta:
+        verbose_name = _("maintenance reason")
+        verbose_name_plural = _("maintenance reasons")
+
+    def __str__(self) -> str:
+        return self.text
+
+
 class ChangeStamp(models.Model):
     """One row whose ``value`` moves with every change of the maintenance data, in the
     same transaction: a refresh reads it alone, and reads everything only when it moved."""

@@ -19,6 +19,7 @@ from django.template.loader import get_template
 from django.urls import get_script_prefix
 from django.utils.html import escape
 from django.utils.http import http_date
+from django.utils.module_loading import import_string
 from django.utils.translation import get_language, gettext, gettext_lazy
 
 from maintenance_waffle.conf import Config
@@ -32,6 +33,19 @@ NEVER_CACHE = "max-age=0, no-cache, no-store, must-revalidate, private"
 PROBLEM_JSON = "application/problem+json"
 # RFC 9110, 12.4.2: a weight is 0 to 1 with at most three decimals.
 _QVALUE = re.compile(r"0(\.[0-9]{0,3})?|1(\.0{0,3})?")
+
+
+try:
+    # Django 6.0+: the nonce of the request's Content-Security-Policy header, if any.
+    _csp_nonce: Any = import_string("django.middleware.csp.get_nonce")
+except ImportError:  # Django 5.2 sends no policy of its own
+    _csp_nonce = None
+
+
+def csp_nonce(request: HttpRequest) -> Any:
+    """The CSP nonce Django gives ``request`` (a lazy string), or None: the packaged
+    page's inline style and scripts carry it, so a policy with nonces allows them."""
+    return _csp_nonce(request) if _csp_nonce is not None else None
 
 
 @functools.lru_cache(maxsize=64)
@@ -221,6 +235,7 @@ def build(request: HttpRequest, snapshot: Snapshot, config: Config) -> HttpRespo
         content = ""
         if not head:
             context = {
+                "csp_nonce": csp_nonce(request),
                 "maintenance_texts": page_texts(),
                 "maintenance_reason": reason,
                 "maintenance_ends_at": ends_at,

@@ -28,7 +28,7 @@ from waffle.utils import get_setting
 
 from maintenance_waffle import audit, store
 from maintenance_waffle.conf import Config, get_config
-from maintenance_waffle.models import BypassKey, MaintenanceWindow
+from maintenance_waffle.models import BypassKey, MaintenanceReason, MaintenanceWindow
 from maintenance_waffle.store import FlagRule, Window, aware, current_time
 
 __all__ = [
@@ -115,7 +115,8 @@ def load(config: Config) -> Snapshot:
     queries), from the database the state is read from."""
     using = store.read_alias()
     with store.savepoint_if_in_transaction(using):
-        active, note = store.switch_state(config.switch_name, using)
+        active = store.switch_state(config.switch_name, using)
+        reason = store.reason(config.switch_name, using) if active else ""
         rules = store.flag_rules(config.flag_names, using)
         now = current_time()
         windows = store.windows(using, now)
@@ -134,8 +135,7 @@ def load(config: Config) -> Snapshot:
     return make_snapshot(
         config,
         switch=active,
-        # The note is the reason only while the switch is on.
-        reason=note if active else "",
+        reason=reason,
         flag=rules.get(config.flag_name),
         exempt=rules.get(config.exempt_flag_name or ""),
         windows=windows,
@@ -382,9 +382,19 @@ state = State()
 
 
 def _saved(sender: Any, instance: Any, **kwargs: Any) -> None:
-    """A switch, flag, window or bypass key was saved or deleted."""
-    if isinstance(instance, (MaintenanceWindow, BypassKey)) or _is_ours(instance.name):
+    """A switch, flag, window, reason or bypass key was saved or deleted."""
+    if isinstance(instance, (MaintenanceWindow, MaintenanceReason, BypassKey)) or _is_ours(
+        instance.name
+    ):
         _changed(kwargs.get("using"))
+
+
+def _switch_saved(sender: Any, instance: Any, signal: Any, **kwargs: Any) -> None:
+    """A switch was saved or deleted: when ours is now off, however that was done
+    (waffle's admin and command too), the maintenance it held on ended, and its reason
+    with it."""
+    if instance.name == get_config().switch_name and (signal is post_delete or not instance.active):
+        store.clear_reason(instance.name, kwargs.get("using"))
 
 
 def _members_changed(sender: Any, instance: Any, action: str, pk_set: Any, **kwargs: Any) -> None:
@@ -438,10 +448,19 @@ def connect() -> None:
     """Move the change stamp and invalidate the snapshot whenever data it holds is
     saved in this process."""
     flag_model = get_waffle_flag_model()
-    senders: list[Any] = [get_waffle_switch_model(), flag_model, MaintenanceWindow, BypassKey]
+    switch_model = get_waffle_switch_model()
+    senders: list[Any] = [
+        switch_model,
+        flag_model,
+        MaintenanceWindow,
+        MaintenanceReason,
+        BypassKey,
+    ]
     for sender in senders:
         post_save.connect(_saved, sender=sender, dispatch_uid=f"maintenance_waffle.{sender}")
         post_delete.connect(_saved, sender=sender, dispatch_uid=f"maintenance_waffle.{sender}")
+    for signal in (post_save, post_delete):
+        signal.connect(_switch_saved, sender=switch_model, dispatch_uid="maintenance_waffle.reason")
     through_models = [
         flag_model._meta.get_field(name).remote_field.through  # type: ignore[union-attr]
         for name in ("users", "groups")

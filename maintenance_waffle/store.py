@@ -27,6 +27,7 @@ from maintenance_waffle.models import (
     BypassKey,
     ChangeStamp,
     MaintenanceChange,
+    MaintenanceReason,
     MaintenanceWindow,
 )
 
@@ -138,7 +139,7 @@ class SiteState:
     """What decides the site-wide state, as stored: the switch and every window."""
 
     active: bool = False
-    note: str = ""
+    reason: str = ""
     windows: tuple[Window, ...] = ()
 
 
@@ -244,16 +245,26 @@ def switch(name: str, using: str) -> Any:
     return get_waffle_switch_model()._default_manager.using(using).filter(name=name).first()
 
 
-def switch_state(name: str, using: str) -> tuple[bool, str]:
-    """(active, note) of the switch named ``name``; a missing switch is off."""
-    row = (
+def switch_state(name: str, using: str) -> bool:
+    """Whether the switch named ``name`` is on; a missing switch is off."""
+    return bool(
         get_waffle_switch_model()
         ._default_manager.using(using)
-        .filter(name=name)
-        .values_list("active", "note")
-        .first()
+        .filter(name=name, active=True)
+        .exists()
     )
-    return (bool(row[0]), str(row[1])) if row is not None else (False, "")
+
+
+def reason(scope: str, using: str) -> str:
+    """The reason given for the maintenance of ``scope`` (a switch's name) now in force."""
+    text = MaintenanceReason.objects.using(using).filter(scope=scope).values_list("text")
+    row = text.first()
+    return row[0] if row is not None else ""
+
+
+def clear_reason(scope: str, using: str | None) -> None:
+    """The maintenance of ``scope`` ended: forget why it was on."""
+    MaintenanceReason.objects.using(using).filter(scope=scope).delete()
 
 
 def flags(names: Iterable[str], using: str) -> dict[str, Any]:
@@ -390,12 +401,14 @@ def last_changes(using: str, limit: int) -> list[MaintenanceChange]:
 
 def read_site_state(switch_name: str, using: str) -> SiteState:
     """The stored site-wide state (a missing switch reads as off)."""
-    active, note = switch_state(switch_name, using)
+    active = switch_state(switch_name, using)
     windows_ = tuple(
         Window(start=window.start, end=window.end, reason=window.reason)
         for window in windows(using)
     )
-    return SiteState(active=active, note=note, windows=windows_)
+    return SiteState(
+        active=active, reason=reason(switch_name, using) if active else "", windows=windows_
+    )
 
 
 # Writing -------------------------------------------------------------------------------
@@ -404,13 +417,14 @@ def read_site_state(switch_name: str, using: str) -> SiteState:
 def write_site_state(
     switch_name: str,
     active: bool,
-    note: str | None = None,
+    reason: str | None = None,
     windows: tuple[Window, ...] | None = None,
 ) -> None:
     """Save the switch and, unless ``windows`` is None, replace every window with
     ``windows``, in one transaction; then flush waffle's cache for the switch.
 
-    ``note`` (shown to visitors as the reason) is left alone when None.
+    ``reason`` (shown to visitors) is kept when None while the switch stays on; turning
+    the switch off forgets it (``clear_reason``, from the switch's post_save).
     """
     using = write_alias()
     with transaction.atomic(using=using):
@@ -426,13 +440,15 @@ def write_site_state(
         if row is None:
             row = get_waffle_switch_model()(name=switch_name)
         row.active = active
-        if note is not None:
-            row.note = note
         # Django's save() rather than waffle's, which flushes waffle's cache after the
         # commit and lets a cache outage escape once the state is already saved; the
         # rest of what waffle's save() does is done here.
         row.modified = timezone.now()
         models.Model.save(row, using=using)
+        if active and reason is not None:
+            MaintenanceReason.objects.using(using).update_or_create(
+                scope=switch_name, defaults={"text": reason}
+            )
         transaction.on_commit(lambda: _flush_waffle_cache(row), using=using)
 
 

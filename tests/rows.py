@@ -11,6 +11,7 @@ from django.db import connection
 from waffle.models import Flag, Switch
 
 from maintenance_waffle import store
+from maintenance_waffle.models import MaintenanceReason
 
 
 def switch() -> Switch:
@@ -23,12 +24,21 @@ def switch_exists() -> bool:
     return exists
 
 
-def set_switch(active: bool, note: str = "") -> None:
-    """Save the site-wide switch as waffle's admin would (no attribution of ours)."""
+def set_switch(active: bool, reason: str = "") -> None:
+    """Save the site-wide switch as waffle's admin would (no attribution of ours), and
+    the reason given for the maintenance it holds on."""
     row = switch()
     row.active = active
-    row.note = note
     row.save()
+    if active and reason:
+        MaintenanceReason.objects.update_or_create(
+            scope="maintenance_mode", defaults={"text": reason}
+        )
+
+
+def reason() -> str:
+    """The reason stored for the site-wide maintenance."""
+    return store.reason("maintenance_mode", "default")
 
 
 def update_switch(**fields: Any) -> None:

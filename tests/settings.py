@@ -2,6 +2,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import django
+
 BASE_DIR = Path(__file__).resolve().parent
 
 SECRET_KEY = "tests-only-not-secret"
@@ -34,6 +36,12 @@ MIDDLEWARE = [
     "waffle.middleware.WaffleMiddleware",
     "maintenance_waffle.middleware.MaintenanceModeMiddleware",
 ]
+
+# Django's own Content Security Policy (6.0+): no header until a test sets SECURE_CSP.
+CSP_MIDDLEWARE = (
+    ["django.middleware.csp.ContentSecurityPolicyMiddleware"] if django.VERSION >= (6, 0) else []
+)
+MIDDLEWARE[1:1] = CSP_MIDDLEWARE
 
 ROOT_URLCONF = "tests.urls"
 

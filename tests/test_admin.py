@@ -25,7 +25,7 @@ from maintenance_waffle import describe
 from maintenance_waffle.admin import STYLE, replace_waffle_admins
 from maintenance_waffle.bypass import create_link, key_of
 from maintenance_waffle.models import BypassKey, Channel, MaintenanceChange, MaintenanceWindow
-from tests.rows import set_switch, switch
+from tests.rows import reason, set_switch, switch
 
 pytestmark = pytest.mark.django_db
 
@@ -665,7 +665,7 @@ def test_on_with_a_reason(admin_client: Client, django_capture_on_commit_callbac
 
     assert response.redirect_chain == [(DASHBOARD, 302)]
     assert messages_in(response) == [("success", "Maintenance mode is on.")]
-    assert (switch().active, switch().note) == (True, "Moving servers")
+    assert (switch().active, reason()) == (True, "Moving servers")
     assert changes() == [("dashboard", "admin", SWITCH, "off", "on", "Moving servers")]
     assert '<p class="state on">' in response.content.decode()
 

@@ -1,6 +1,10 @@
 from __future__ import annotations
 
+import os
 import re
+import subprocess
+import sys
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -12,6 +16,7 @@ from django.test import modify_settings, override_settings
 
 from maintenance_waffle.checks import check_installation, check_settings
 from maintenance_waffle.conf import InstallationId, SettingsId
+from tests import no_waffle_settings
 from tests.checks_helpers import check_ids
 
 OURS = "maintenance_waffle.middleware.MaintenanceModeMiddleware"
@@ -222,6 +227,24 @@ def test_waffle_not_installed_is_e001():
     installed = [app for app in django_settings.INSTALLED_APPS if app != "waffle"]
     with override_settings(INSTALLED_APPS=installed):
         assert ids(check_installation()) == ["maintenance_waffle.E001"]
+
+
+def test_waffle_not_installed_is_e001_from_manage_py_check():
+    # The app is loaded without waffle: nothing of ours may import waffle's models first.
+    assert "waffle" not in no_waffle_settings.INSTALLED_APPS
+    assert not [entry for entry in no_waffle_settings.MIDDLEWARE if entry.startswith("waffle")]
+    result = subprocess.run(
+        [sys.executable, "-m", "django", "check"],
+        cwd=Path(__file__).resolve().parents[1],
+        env={**os.environ, "DJANGO_SETTINGS_MODULE": "tests.no_waffle_settings"},
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+    assert result.returncode == 1
+    assert "(maintenance_waffle.E001) maintenance_waffle needs django-waffle" in result.stderr
+    assert "Traceback" not in result.stderr
 
 
 @modify_settings(MIDDLEWARE={"remove": [OURS]})

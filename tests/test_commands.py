@@ -30,6 +30,7 @@ from tests import process_settings
 from tests import settings as test_settings
 from tests.rows import (
     exempt_flag,
+    reason,
     set_flag,
     set_switch,
     switch,
@@ -113,7 +114,7 @@ def test_unknown_state_changes_nothing_when_on():
         CommandError, match=r"^Invalid argument: 'hello' expected <on\|off\|status>$"
     ):
         run("hello")
-    assert (switch().active, switch().note) == (True, "reason")
+    assert (switch().active, reason()) == (True, "reason")
 
 
 def test_missing_state_is_a_command_error():
@@ -150,7 +151,7 @@ def test_already_in_state_verbosity_0_prints_nothing(state):
 def test_already_in_state_verbosity_1_and_2_print_the_state(state, verbosity):
     set_switch(state == "on", "kept")
     assert run(state, verbosity=verbosity) == f"maintenance mode: {state}\n"
-    assert (switch().active, switch().note) == (state == "on", "kept")
+    assert (switch().active, reason()) == (state == "on", "kept" if state == "on" else "")
 
 
 @pytest.mark.parametrize("state", ["on", "off"])
@@ -164,19 +165,19 @@ def test_already_in_state_verbosity_3_prints_upstreams_line(state):
 
 def test_reason_is_stored_in_the_switch_note():
     assert run("on", "--reason", "Upgrading the database") == "maintenance mode: on\n"
-    assert (switch().active, switch().note) == (True, "Upgrading the database")
+    assert (switch().active, reason()) == (True, "Upgrading the database")
 
 
 def test_on_without_reason_clears_the_previous_reason():
     set_switch(False, "last week's upgrade")
     run("on")
-    assert (switch().active, switch().note) == (True, "")
+    assert (switch().active, reason()) == (True, "")
 
 
 def test_new_reason_while_on_is_saved():
     set_switch(True, "first")
     assert run("on", "--reason", "second", verbosity=3) == "maintenance mode: on\n"
-    assert (switch().active, switch().note) == (True, "second")
+    assert (switch().active, reason()) == (True, "second")
 
 
 def test_same_reason_while_on_is_already_on():
@@ -187,7 +188,7 @@ def test_same_reason_while_on_is_already_on():
 def test_plain_on_while_on_keeps_the_reason():
     set_switch(True, "kept")
     assert run("on", verbosity=3) == "maintenance mode is already on\n"
-    assert switch().note == "kept"
+    assert reason() == "kept"
 
 
 @pytest.mark.parametrize("state", ["off", "no", "status"])
@@ -196,7 +197,7 @@ def test_reason_with_other_states_is_a_command_error(state):
     with pytest.raises(CommandError) as excinfo:
         run(state, "--reason", "why")
     assert str(excinfo.value) == "--reason can only be used with 'on' state"
-    assert (switch().active, switch().note) == (True, "kept")
+    assert (switch().active, reason()) == (True, "kept")
 
 
 # status ----------------------------------------------------------------------------------
@@ -441,13 +442,13 @@ def test_on_with_a_start_only_lasts_until_turned_off():
     assert windows() == [(datetime(2099, 1, 1, tzinfo=UTC), None, "")]
 
 
-def test_a_window_keeps_its_reason_and_the_switch_note():
-    set_switch(False, "last time")
+def test_a_window_has_its_own_reason_and_ends_the_switchs():
+    set_switch(True, "last time")
 
     run("on", "--end", "2099-01-01", "--reason", "Moving servers")
 
     assert windows() == [(None, datetime(2099, 1, 1, tzinfo=UTC), "Moving servers")]
-    assert (switch().active, switch().note) == (False, "last time")
+    assert (switch().active, reason()) == (False, "")
 
 
 def test_on_with_an_end_while_already_on_writes_the_window():
@@ -515,7 +516,7 @@ def test_invalid_windows_are_a_command_error_and_change_nothing(options, message
 
     assert str(excinfo.value) == message
     assert windows() == before
-    assert (switch().active, switch().note) == (False, "kept")
+    assert (switch().active, reason()) == (False, "")
 
 
 def test_off_clears_a_pending_window():
@@ -1124,10 +1125,12 @@ def database(tmp_path_factory):
     return path
 
 
-def switch_row(database: Path) -> tuple[int, str] | None:
+def switch_row(database: Path) -> tuple[int, str | None] | None:
+    """(active, reason) of the site-wide switch, as stored."""
     with contextlib.closing(sqlite3.connect(database)) as db:
-        row: tuple[int, str] | None = db.execute(
-            "SELECT active, note FROM waffle_switch WHERE name = 'maintenance_mode'"
+        row: tuple[int, str | None] | None = db.execute(
+            "SELECT active, (SELECT text FROM maintenance_waffle_maintenancereason"
+            " WHERE scope = name) FROM waffle_switch WHERE name = 'maintenance_mode'"
         ).fetchone()
     return row
 

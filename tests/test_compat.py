@@ -20,16 +20,16 @@ test_core (14)              test_core_* (set/get, MAINTENANCE_MODE, schedules an
 test_decorators (3)         test_decorators_*.
 test_http (4)               test_get_maintenance_response_* (an invalid context function is
                             check error E015 and ignored at run time).
-test_io (2)                 Does not apply: no state file.
+test_io (2)                 test_io_* (the file helpers stay; no state is kept in a file).
 test_logging (1)            test_logging_filter_*.
 test_management_commands    test_management_commands_*. Not applicable: the invalid file
 (7)                         path test (no state file). Exit codes: test_extra_command_exit_
                             codes, and in a real process tests/test_commands.py
                             (test_cli_errors_exit_code_and_change_nothing).
 test_metadata (2)           test_metadata_* (attributes of the package itself).
-test_middleware (20)        test_middleware_*.
-test_package (1)            Does not apply: importing the package reads no settings; they
-                            are read when used (maintenance_waffle.conf).
+test_middleware (20)        test_middleware_* (also made without get_response).
+test_package (1)            test_package_* (defaults published on django.conf.settings when
+                            the app is ready, not on import; the backends' base class).
 test_views (5)              test_views_*, test_context_processor_*.
 ==========================  ==================================================================
 
@@ -46,9 +46,11 @@ from collections.abc import Callable, Iterator
 from contextlib import AbstractContextManager
 from datetime import date, datetime, timedelta
 from io import StringIO
+from pathlib import Path
 from typing import Any
 
 import pytest
+from django.conf import settings as _django_settings
 from django.contrib.auth.models import AnonymousUser, User
 from django.core import checks
 from django.core.exceptions import ImproperlyConfigured
@@ -62,8 +64,8 @@ from model_bakery import baker
 from pytest_django import Settings
 
 import maintenance_waffle
-from maintenance_waffle import views
-from maintenance_waffle.conf import get_config
+from maintenance_waffle import backends, io, metadata, views
+from maintenance_waffle.conf import get_config, publish_defaults
 from maintenance_waffle.context_processors import maintenance_mode as context_processor
 from maintenance_waffle.core import (
     get_maintenance_mode,
@@ -77,6 +79,7 @@ from maintenance_waffle.decorators import force_maintenance_mode_off, force_main
 from maintenance_waffle.http import get_maintenance_response
 from maintenance_waffle.logging import RequireNotMaintenanceMode503
 from maintenance_waffle.management.commands.maintenance_mode import Command
+from maintenance_waffle.middleware import MaintenanceModeMiddleware
 from maintenance_waffle.models import MaintenanceWindow
 from tests import views as test_views
 from tests.rows import exempt_flag, logged_in, set_flag, switch
@@ -84,6 +87,8 @@ from tests.rows import exempt_flag, logged_in, set_flag, switch
 pytestmark = pytest.mark.django_db
 
 MIDDLEWARE = "maintenance_waffle.middleware.MaintenanceModeMiddleware"
+#: django.conf.settings, read as upstream's users read it (the stubs know no such settings).
+django_settings: Any = _django_settings
 CUSTOM_TEMPLATE = "tests/503_custom.html"
 
 
@@ -623,10 +628,78 @@ def test_management_commands_verbose_scheduled() -> None:
 
 @pytest.mark.parametrize(
     "name",
-    ["__author__", "__copyright__", "__description__", "__license__", "__title__", "__version__"],
+    [
+        "__author__",
+        "__copyright__",
+        "__description__",
+        "__email__",
+        "__license__",
+        "__title__",
+        "__version__",
+    ],
 )
 def test_metadata_is_text(name: str) -> None:
-    assert isinstance(getattr(maintenance_waffle, name), str)
+    # Under django-maintenance-mode's module name for it too.
+    assert isinstance(getattr(metadata, name), str)
+    if name != "__email__":
+        assert getattr(metadata, name) is getattr(maintenance_waffle, name)
+
+
+# io ----------------------------------------------------------------------------------
+
+
+def test_io_read_file_creates_a_missing_file(tmp_path: Path) -> None:
+    path = tmp_path / "state.txt"
+    assert io.read_file(path, "0") == "0"
+    assert path.read_text() == "0"
+    path.write_text("")
+    assert io.read_file(path, "0") == "0"  # an empty file reads as the default
+
+
+def test_io_write_file_replaces_it_with_the_directorys_permissions(tmp_path: Path) -> None:
+    tmp_path.chmod(0o750)
+    path = tmp_path / "state.txt"
+    io.write_file(str(path), "1")
+    io.write_file(path, "0")
+    assert path.read_text() == "0"
+    assert path.stat().st_mode & 0o777 == 0o640
+    assert [entry.name for entry in tmp_path.iterdir()] == ["state.txt"]
+
+
+def test_io_write_file_leaves_nothing_behind_on_failure(tmp_path: Path) -> None:
+    (tmp_path / "taken").mkdir()
+    with pytest.raises(IsADirectoryError):
+        io.write_file(tmp_path / "taken", "1")
+    assert [entry.name for entry in tmp_path.iterdir()] == ["taken"]
+
+
+# package -----------------------------------------------------------------------------
+
+
+def test_package_settings_are_readable_from_django_settings() -> None:
+    # As django-maintenance-mode puts its defaults on django.conf.settings, code (and
+    # suites) written for it read them there.
+    assert django_settings.MAINTENANCE_MODE is None
+    assert django_settings.MAINTENANCE_MODE_TEMPLATE == "503.html"
+    assert django_settings.MAINTENANCE_MODE_STATUS_CODE == 503
+    assert django_settings.MAINTENANCE_MODE_STATE_FILE_PATH == "maintenance_mode_state.txt"
+    assert "maintenance_waffle.W002" not in check_ids()
+
+
+def test_package_defaults_never_replace_a_projects_value(settings: Settings) -> None:
+    settings.MAINTENANCE_MODE_STATUS_CODE = 502
+    settings.MAINTENANCE_MODE_STATE_FILE_PATH = "/var/run/state.txt"
+    publish_defaults()
+    assert django_settings.MAINTENANCE_MODE_STATUS_CODE == 502
+    assert "maintenance_waffle.W002" in check_ids()
+
+
+def test_package_backend_base_class_stays_importable() -> None:
+    backend = backends.AbstractStateBackend()
+    with pytest.raises(NotImplementedError):
+        backend.get_value()
+    with pytest.raises(NotImplementedError):
+        backend.set_value(True)
 
 
 def test_metadata_version() -> None:
@@ -634,6 +707,19 @@ def test_metadata_version() -> None:
 
 
 # middleware --------------------------------------------------------------------------
+
+
+def test_middleware_without_get_response(rf: RequestFactory) -> None:
+    # Upstream's middleware is a MiddlewareMixin: made without get_response, it answers
+    # process_request and, when that passes, None.
+    middleware = MaintenanceModeMiddleware()
+    request = rf.get("/")
+    request.user = AnonymousUser()
+    assert middleware(request) is None
+    set_maintenance_mode(True)
+    response = middleware.process_request(request)
+    assert response is not None
+    assert response.status_code == 503
 
 
 def test_middleware_off_url_is_reachable_while_on(http: Any) -> None:

@@ -22,7 +22,7 @@ from maintenance_waffle.core import (
     set_maintenance_mode,
 )
 from maintenance_waffle.models import MaintenanceChange, MaintenanceWindow
-from tests.rows import switch
+from tests.rows import reason, switch
 
 pytestmark = pytest.mark.django_db
 
@@ -76,15 +76,16 @@ def test_set_refuses_non_booleans(value: object) -> None:
     assert not switch().active
 
 
-def test_reason_is_kept_in_the_switch_note() -> None:
+def test_reason_belongs_to_one_period_of_maintenance() -> None:
     set_maintenance_mode(True, reason="Database upgrade")
-    assert switch().note == "Database upgrade"
+    assert reason() == "Database upgrade"
+    assert switch().note == ""  # waffle's, not ours
 
-    # Turning off keeps the last reason; turning on again without one clears it.
+    # Turning off ends it; turning on again without one shows the default sentence.
     set_maintenance_mode(False)
-    assert switch().note == "Database upgrade"
+    assert reason() == ""
     set_maintenance_mode(True)
-    assert switch().note == ""
+    assert reason() == ""
 
 
 def test_reason_must_be_text() -> None:
@@ -101,7 +102,7 @@ def test_override_as_context_manager(initial: bool, value: bool) -> None:
         assert get_maintenance_mode() is value
 
     assert get_maintenance_mode() is initial
-    assert switch().note == "before"
+    assert reason() == ("before" if initial else "")
 
 
 @pytest.mark.parametrize("initial", [True, False])
@@ -266,12 +267,12 @@ def test_a_new_window_replaces_the_previous_one() -> None:
     assert get_maintenance_mode() is False
 
 
-def test_a_window_keeps_the_switch_note() -> None:
-    set_maintenance_mode(False, reason="last time")
+def test_a_window_has_its_own_reason_and_ends_the_switchs() -> None:
+    set_maintenance_mode(True, reason="last time")
 
     set_maintenance_mode(True, end=timezone.now() + HOUR, reason="this time")
 
-    assert switch().note == "last time"
+    assert reason() == ""
     assert windows()[0][2] == "this time"
 
 
@@ -434,9 +435,8 @@ def test_the_setting_true_wins_over_a_future_window() -> None:
 
 
 @pytest.mark.parametrize("value", [True, False])
-def test_override_restores_the_windows_and_the_note(value: bool) -> None:
+def test_override_restores_the_windows_and_the_switch(value: bool) -> None:
     now = timezone.now()
-    set_maintenance_mode(False, reason="old note")
     set_maintenance_mode(True, start=now - HOUR, end=now + HOUR, reason="running")
     MaintenanceWindow.objects.create(start=now + 2 * HOUR, end=None, reason="next")
     before = windows()
@@ -446,7 +446,7 @@ def test_override_restores_the_windows_and_the_note(value: bool) -> None:
         assert get_maintenance_mode() is value
 
     assert windows() == before
-    assert (switch().active, switch().note) == (False, "old note")
+    assert (switch().active, reason()) == (False, "")
     assert get_maintenance_mode() is True
 
 

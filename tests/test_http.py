@@ -2,9 +2,9 @@ from __future__ import annotations
 
 import pytest
 from django.test import RequestFactory
-from waffle.models import Switch
 
 from maintenance_waffle import core, http
+from tests.rows import set_switch
 
 
 def test_http_offers_the_core_functions() -> None:
@@ -18,8 +18,7 @@ def test_http_functions_answer_like_the_middleware(rf: RequestFactory) -> None:
     request = rf.get("/")
     assert http.need_maintenance_response(request) is False
 
-    Switch.objects.filter(name="maintenance_mode").update(active=True, note="Upgrading")
-    Switch.objects.get(name="maintenance_mode").save()
+    set_switch(True, "Upgrading")
 
     assert http.need_maintenance_response(request) is True
     response = http.get_maintenance_response(request)

@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 from datetime import timedelta
+from io import StringIO
 from typing import Any
 
 import pytest
@@ -8,6 +9,7 @@ import waffle
 from django.contrib.auth.models import AnonymousUser, Group, User
 from django.contrib.sessions.backends.db import SessionStore
 from django.core import checks
+from django.core.management import call_command
 from django.db import connection
 from django.http import HttpRequest
 from django.test import RequestFactory, override_settings
@@ -74,6 +76,29 @@ def test_reason_is_shown(http: Any) -> None:
     set_switch(True, "Moving to a bigger database")
 
     assert b"Moving to a bigger database" in http.get("/").content
+
+
+def test_reason_ends_with_its_maintenance(http: Any) -> None:
+    set_maintenance_mode(True, reason="Moving to a bigger database")
+    assert b"Moving to a bigger database" in http.get("/").content
+
+    set_maintenance_mode(False)
+    call_command("waffle_switch", "maintenance_mode", "on", stdout=StringIO())
+
+    response = http.get("/", headers={"accept": "application/json"})
+    assert_maintenance(response)
+    assert response.json()["detail"] == (
+        "The site is down for maintenance. Please try again later."
+    )
+    assert b"Moving to a bigger database" not in http.get("/").content
+
+
+def test_waffles_note_is_never_shown(http: Any) -> None:
+    update_switch(active=True, note="Used by the deploy script")
+
+    response = http.get("/", headers={"accept": "application/json"})
+    assert_maintenance(response)
+    assert "deploy script" not in response.json()["detail"]
 
 
 def test_head_gets_no_body(http: Any) -> None:
@@ -346,7 +371,11 @@ def test_no_queries_and_no_cache_operations_when_off(http: Any) -> None:
 
 def test_no_queries_and_no_cache_operations_for_anonymous_visitors_when_on(http: Any) -> None:
     set_switch(True)
-    with override_settings(CACHES={"default": {"BACKEND": "tests.caches.CountingCache"}}):
+    with override_settings(
+        CACHES={"default": {"BACKEND": "tests.caches.CountingCache"}},
+        # The steady state, however slow the machine: no refresh falls due meanwhile.
+        MAINTENANCE_WAFFLE_REFRESH_INTERVAL=60,
+    ):
         http.get("/")
         CountingCache.operations = 0
         with CaptureQueriesContext(connection) as queries:

@@ -10,7 +10,7 @@ from django.core.management import call_command
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
-from maintenance_waffle.models import MaintenanceWindow
+from maintenance_waffle.models import MaintenanceReason, MaintenanceWindow
 
 pytestmark = pytest.mark.django_db
 
@@ -124,3 +124,9 @@ def test_the_migrations_match_the_model() -> None:
     call_command("makemigrations", "maintenance_waffle", check=True, dry_run=True, stdout=output)
 
     assert output.getvalue() == "No changes detected in app 'maintenance_waffle'\n"
+
+
+def test_a_reason_reads_as_its_text() -> None:
+    assert str(MaintenanceReason(scope="maintenance_mode", text="Moving servers")) == (
+        "Moving servers"
+    )

@@ -23,6 +23,14 @@ from maintenance_waffle import responses
 from maintenance_waffle.conf import get_config
 from maintenance_waffle.state import Window, make_snapshot
 
+#: A strict policy: only the site's own files, and inline code with the request's nonce
+#: (Django 6.0's CSP.SELF and CSP.NONCE).
+STRICT_CSP = {
+    "default-src": ["'self'"],
+    "style-src": ["'self'", "<CSP_NONCE_SENTINEL>"],
+    "script-src": ["'self'", "<CSP_NONCE_SENTINEL>"],
+}
+
 LOCALE = Path(responses.__file__).parent / "locale"
 TRANSLATED = ("de", "fr", "es", "it")
 HEADINGS = {
@@ -377,3 +385,25 @@ def test_the_compiled_catalogs_match_the_sources(language: str) -> None:
     assert f"Language: {language}\n" in catalog.pop("")
     expected.pop("")
     assert catalog == expected
+
+
+# Content Security Policy ---------------------------------------------------------------
+
+
+def test_without_a_nonce_the_page_has_none(rf: RequestFactory) -> None:
+    html = page(rf, running(left=timedelta(minutes=10)))
+
+    assert "nonce" not in html
+    assert " style=" not in html
+
+
+def test_every_inline_style_and_script_carries_the_nonce(
+    rf: RequestFactory, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(responses, "_csp_nonce", lambda request: "r4nd0m")
+    parsed = Page(page(rf, running(left=timedelta(minutes=10))))
+
+    inline = parsed.all("style") + parsed.all("script")
+    assert len(inline) == 3  # the style, the local end time, the reload
+    assert {attrs.get("nonce") for attrs in inline} == {"r4nd0m"}
+    assert all("style" not in attrs for _, attrs in parsed.tags)

@@ -41,3 +41,18 @@ def test_migration_table_covers_every_upstream_setting() -> None:
 
     assert len(upstream) == 25
     assert set(upstream) <= set(rows)
+
+
+def test_links_work_on_a_package_index_page() -> None:
+    # PyPI shows the README without the repository around it: a relative link or image
+    # would lead nowhere there.
+    targets = re.findall(r"\]\(([^)\s]+)\)", README)
+
+    assert targets
+    assert [target for target in targets if not target.startswith("https://")] == []
+
+
+def test_snippets_import_what_they_use() -> None:
+    for block in re.findall(r"```python\n(.*?)```", README, flags=re.DOTALL):
+        if "include(" in block:
+            assert "from django.urls import include" in block, block

@@ -19,7 +19,7 @@ from model_bakery import baker
 from waffle.models import Flag, Switch
 
 from maintenance_waffle.conf import get_config
-from maintenance_waffle.models import MaintenanceWindow
+from maintenance_waffle.models import MaintenanceReason, MaintenanceWindow
 from maintenance_waffle.state import (
     FlagRule,
     Snapshot,
@@ -72,7 +72,8 @@ def test_load_without_rows_means_off_and_nobody() -> None:
 
 
 def test_load_reads_switch_and_reason() -> None:
-    update_switch(active=True, note="Upgrading")
+    update_switch(active=True, note="where the switch is used")
+    MaintenanceReason.objects.create(scope="maintenance_mode", text="Upgrading")
 
     snapshot = load(get_config())
 

@@ -7,11 +7,13 @@ import logging
 from collections.abc import Callable
 from datetime import datetime, timedelta
 from datetime import timezone as dt_timezone
+from io import StringIO
 from typing import TYPE_CHECKING, Any
 
 import pytest
 import waffle
 from django.contrib.auth.models import User
+from django.core.management import call_command
 from django.test import Client, override_settings
 from django.utils import timezone
 from waffle.models import Switch
@@ -20,7 +22,13 @@ from maintenance_waffle import store
 from maintenance_waffle.bypass import create_link, revoke_all
 from maintenance_waffle.conf import get_config
 from maintenance_waffle.core import maintenance_mode_off, set_maintenance_mode
-from maintenance_waffle.models import BypassKey, Channel, MaintenanceChange, MaintenanceWindow
+from maintenance_waffle.models import (
+    BypassKey,
+    Channel,
+    MaintenanceChange,
+    MaintenanceReason,
+    MaintenanceWindow,
+)
 from maintenance_waffle.state import load
 from maintenance_waffle.store import SiteState, Window
 from tests.rows import switch
@@ -48,7 +56,7 @@ def test_groups_through_is_empty_for_a_user_model_without_groups() -> None:
 
 
 def test_read_site_state_of_the_migrations_rows() -> None:
-    assert stored() == SiteState(active=False, note="", windows=())
+    assert stored() == SiteState(active=False, reason="", windows=())
 
 
 def test_read_site_state_with_a_missing_switch() -> None:
@@ -56,7 +64,7 @@ def test_read_site_state_with_a_missing_switch() -> None:
     MaintenanceWindow.objects.create(start=NOON, end=None, reason="planned")
 
     assert stored() == SiteState(
-        active=False, note="", windows=(Window(start=NOON, end=None, reason="planned"),)
+        active=False, reason="", windows=(Window(start=NOON, end=None, reason="planned"),)
     )
 
 
@@ -75,7 +83,7 @@ def test_write_then_read_round_trips() -> None:
 
     store.write_site_state(SWITCH, True, "Upgrading", windows)
 
-    assert stored() == SiteState(active=True, note="Upgrading", windows=windows)
+    assert stored() == SiteState(active=True, reason="Upgrading", windows=windows)
     assert load(get_config()).switch
 
 
@@ -90,13 +98,44 @@ def test_write_replaces_every_window() -> None:
     assert not MaintenanceWindow.objects.exists()
 
 
-def test_write_leaves_the_note_and_windows_alone_when_not_given() -> None:
+def test_write_leaves_the_reason_and_windows_alone_when_not_given() -> None:
     window = Window(start=NOON, end=None, reason="kept")
-    store.write_site_state(SWITCH, False, "note", (window,))
+    store.write_site_state(SWITCH, True, "why", (window,))
 
     store.write_site_state(SWITCH, True)
 
-    assert stored() == SiteState(active=True, note="note", windows=(window,))
+    assert stored() == SiteState(active=True, reason="why", windows=(window,))
+
+
+def test_write_off_ends_the_reason_and_ignores_a_new_one() -> None:
+    store.write_site_state(SWITCH, True, "why")
+
+    store.write_site_state(SWITCH, False, "ignored")
+
+    assert stored() == SiteState(active=False, reason="", windows=())
+    assert not MaintenanceReason.objects.exists()
+
+
+@pytest.mark.parametrize("command", ["waffle_switch", "waffle_delete"])
+def test_switch_turned_off_elsewhere_ends_the_reason(command: str) -> None:
+    store.write_site_state(SWITCH, True, "why")
+
+    if command == "waffle_switch":
+        call_command("waffle_switch", SWITCH, "off", stdout=StringIO())
+    else:
+        call_command("waffle_delete", "--switches", SWITCH, stdout=StringIO())
+    store.write_site_state(SWITCH, True)
+
+    assert stored() == SiteState(active=True, reason="", windows=())
+
+
+def test_reason_is_never_waffles_note() -> None:
+    row = switch()
+    row.active, row.note = True, "where this switch is used"
+    row.save()
+
+    assert stored().reason == ""
+    assert load(get_config()).reason == ""
 
 
 def test_write_creates_a_missing_switch() -> None:
@@ -104,7 +143,7 @@ def test_write_creates_a_missing_switch() -> None:
 
     store.write_site_state(SWITCH, True, "created")
 
-    assert stored() == SiteState(active=True, note="created", windows=())
+    assert stored() == SiteState(active=True, reason="created", windows=())
 
 
 @override_settings(USE_TZ=False, TIME_ZONE="America/Chicago")
@@ -210,7 +249,7 @@ def test_override_restores_what_the_write_database_had() -> None:
         assert switch_on("primary") is False
 
     assert switch_on("primary") is True
-    assert Switch.objects.using("primary").get(name="maintenance_mode").note == "Moving"
+    assert store.reason(SWITCH, "primary") == "Moving"
     assert switch_on("default") is False
 
 
