@@ -34,7 +34,9 @@ class MaintenanceModeMiddleware:
         self,
         get_response: Callable[[HttpRequest], HttpResponse | Awaitable[HttpResponse]] | None = None,
     ) -> None:
-        self.get_response = get_response
+        # Made without get_response (django-maintenance-mode's tests do), it answers None
+        # where the view's response would be.
+        self.get_response = get_response or _no_response
         # django-maintenance-mode's subclasses override process_request and expect it to
         # be called on every request, as theirs is: no fast path for them.
         self.fast_path = type(self).process_request is MaintenanceModeMiddleware.process_request
@@ -46,10 +48,9 @@ class MaintenanceModeMiddleware:
         if self.async_mode:
             return self.__acall__(request)
         if self.fast_path and _passes_at_once(request):
-            # Made without get_response (django-maintenance-mode's tests do): None.
-            return self.get_response(request) if self.get_response is not None else None
+            return self.get_response(request)
         maintenance, admin_banner = self._enter(request)
-        if maintenance is not None or self.get_response is None:
+        if maintenance is not None:
             return maintenance
         response = cast(HttpResponse, self.get_response(request))
         return response if admin_banner is None else banner.add(request, response, admin_banner)
@@ -80,6 +81,10 @@ class MaintenanceModeMiddleware:
         if apply_decision(request, snapshot, config).respond:
             return responses.build(request, snapshot, config)
         return None
+
+
+def _no_response(request: HttpRequest) -> None:
+    return None
 
 
 def _passes_at_once(request: HttpRequest) -> bool:
