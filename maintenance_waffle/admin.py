@@ -19,7 +19,7 @@ from django.utils.translation import gettext_lazy
 from waffle import get_waffle_flag_model, get_waffle_switch_model
 
 from maintenance_waffle import bypass, describe, store
-from maintenance_waffle.audit import changing
+from maintenance_waffle.audit import changing, flag_description
 from maintenance_waffle.conf import get_config
 from maintenance_waffle.core import get_maintenance_mode, set_maintenance_mode, settable
 from maintenance_waffle.models import (
@@ -342,8 +342,8 @@ class MaintenanceAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
             "reason": store.reason(config.switch_name, using),
             "flag": flags.get(config.flag_name),
             "exempt": flags.get(config.exempt_flag_name or ""),
-            "flag_description": _description(flags.get(config.flag_name)),
-            "exempt_description": _description(flags.get(config.exempt_flag_name or "")),
+            "flag_description": flag_description(flags.get(config.flag_name)),
+            "exempt_description": flag_description(flags.get(config.exempt_flag_name or "")),
             "config": config,
             "windows": [
                 {
@@ -411,17 +411,6 @@ class MaintenanceAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
             "fields": {field: form.data.get(field, "") for field in form.fields},
         }
         return TemplateResponse(request, "admin/maintenance_waffle/confirm_action.html", context)
-
-
-def _description(flag: Any) -> str:
-    # The flag comes with its users and groups prefetched.
-    if flag is None:
-        return describe.flag(None)
-    return describe.flag(
-        store.rule_of(flag),
-        groups=[group.name for group in flag.groups.all()],
-        users=[user.get_username() for user in flag.users.all()],
-    )
 
 
 def _settings_exemptions() -> list[str]:

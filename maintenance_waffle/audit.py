@@ -131,13 +131,19 @@ def _describe_flag(pk: Any, using: str) -> str:
         else None
     )
     with translation.override(settings.LANGUAGE_CODE):
-        if flag is None:
-            return describe.flag(None)
-        return describe.flag(
-            store.rule_of(flag),
-            groups=[group.name for group in flag.groups.all()],
-            users=[user.get_username() for user in flag.users.all()],
-        )
+        return flag_description(flag)
+
+
+def flag_description(flag: Any) -> str:
+    """Whom ``flag`` (a waffle Flag with its users and groups prefetched, or None for a
+    missing one) targets, in describe.flag's words."""
+    if flag is None:
+        return describe.flag(None)
+    return describe.flag(
+        store.rule_of(flag),
+        groups=[group.name for group in flag.groups.all()],
+        users=[user.get_username() for user in flag.users.all()],
+    )
 
 
 # Receivers ---------------------------------------------------------------------------
