@@ -18,16 +18,17 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from waffle import get_waffle_flag_model, get_waffle_switch_model
 
-from maintenance_waffle import bypass, describe, store
+from maintenance_waffle import bypass, decision, describe, store
 from maintenance_waffle.audit import changing, flag_description
 from maintenance_waffle.conf import get_config
-from maintenance_waffle.core import get_maintenance_mode, set_maintenance_mode, settable
+from maintenance_waffle.core import set_maintenance_mode, settable
 from maintenance_waffle.models import (
     Channel,
     Maintenance,
     MaintenanceChange,
     MaintenanceWindow,
 )
+from maintenance_waffle.state import state
 from maintenance_waffle.store import Window, aware, current_time
 
 
@@ -328,6 +329,8 @@ class MaintenanceAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
         config = get_config()
         using = store.read_alias()
         now = current_time()
+        snapshot = state.get(config)
+        site_wide = decision.site_wide(snapshot, config, now)
         flags = store.flags(config.flag_names, using)
         forms_ = {"on": ReasonForm(), "schedule": ScheduleForm(), "bypass": BypassForm()}
         if form is not None:
@@ -336,7 +339,10 @@ class MaintenanceAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
             **self.admin_site.each_context(request),
             "title": _("Maintenance"),
             "opts": self.model._meta,
-            "site_wide": get_maintenance_mode(),
+            "site_wide": site_wide,
+            "until": describe.until(decision.ends_at(snapshot, config, now))
+            if site_wide and config.override is None
+            else "",
             "setting": config.override,
             "switch": store.switch(config.switch_name, using),
             "reason": store.reason(config.switch_name, using),

@@ -15,8 +15,9 @@ from django.http import HttpRequest, HttpResponse
 from django.http.response import HttpResponseBase
 from django.template.loader import render_to_string
 
+from maintenance_waffle import describe
 from maintenance_waffle.conf import Config, get_config
-from maintenance_waffle.decision import site_wide, under_admin_site
+from maintenance_waffle.decision import ends_at, site_wide, under_admin_site
 from maintenance_waffle.state import Snapshot, current_time, state
 
 TEMPLATE = "maintenance_waffle/admin/banner.html"
@@ -30,31 +31,60 @@ MARKER = b'class="maintenance-banner'
 _Response = TypeVar("_Response", bound=HttpResponseBase)
 
 
-def context(snapshot: Snapshot, config: Config, now: datetime | None = None) -> dict[str, Any]:
-    """The banner template's context: whether maintenance is on, and its next window."""
+#: The permissions that open the dashboard (either will do, as for any admin page): only
+#: users who have one get the link to it.
+DASHBOARD_PERMISSIONS = (
+    "maintenance_waffle.view_maintenance",
+    "maintenance_waffle.change_maintenance",
+)
+
+
+def may_open_dashboard(user: Any) -> bool:
+    return any(user.has_perm(permission) for permission in DASHBOARD_PERMISSIONS)
+
+
+def context(
+    snapshot: Snapshot, config: Config, now: datetime | None = None, user: Any = None
+) -> dict[str, Any]:
+    """The banner template's context: whether maintenance is on and until when, else the
+    window coming up, in words; whether ``user`` may open the dashboard."""
     now = now or current_time()
+    on = site_wide(snapshot, config, now)
     window = snapshot.next_window(now)
+    upcoming = ""
+    if not on and config.override is None and window is not None and not window.covers(now):
+        upcoming = describe.window(window.start, window.end)
     return {
-        "on": site_wide(snapshot, config, now),
+        "on": on,
+        # The MAINTENANCE_MODE setting holds it on: no end to state.
+        "until": describe.until(ends_at(snapshot, config, now))
+        if on and config.override is None
+        else "",
         "window": window,
-        "upcoming": window is not None and not window.covers(now),
+        "upcoming": upcoming,
         "flag_possible": not snapshot.switch and not snapshot.idle and window is None,
+        "dashboard_link": user is not None and may_open_dashboard(user),
     }
 
 
 def for_request(request: HttpRequest) -> dict[str, Any] | None:
-    """The banner's context when ``request`` is for an admin page and maintenance is on
-    or a window is coming up; None otherwise. May refresh the snapshot: call it where
-    blocking is allowed."""
+    """The banner's context when ``request`` is for an admin page, by active staff, and
+    maintenance is on or a window is coming up; None otherwise (the login page gets
+    none). May refresh the snapshot and load the user: call it where blocking is
+    allowed."""
     config = get_config()
     snapshot = state.get(config)
     # Only these say anything: nothing to do while at most the targeted flag applies.
     if not (snapshot.switch or snapshot.windows or config.override):
         return None
     banner = context(snapshot, config)
-    if (banner["on"] or banner["upcoming"]) and under_admin_site(request, config):
-        return banner
-    return None
+    if not ((banner["on"] or banner["upcoming"]) and under_admin_site(request, config)):
+        return None
+    user = getattr(request, "user", None)
+    if not (user is not None and user.is_active and user.is_staff):
+        return None
+    banner["dashboard_link"] = may_open_dashboard(user)
+    return banner
 
 
 def add(request: HttpRequest, response: _Response, banner: dict[str, Any]) -> _Response:

@@ -67,6 +67,15 @@ def site_window(snapshot: Snapshot, config: Config, now: datetime | None = None)
     return snapshot.window_at(now or current_time())
 
 
+def ends_at(snapshot: Snapshot, config: Config, now: datetime | None = None) -> datetime | None:
+    """When the site-wide maintenance in force at ``now`` ends by itself: the end of the
+    window that holds it, or None when nothing ends it but turning it off (the switch is
+    on, the window has no end) or when it is off. The one answer the banner, the
+    dashboard, the maintenance response and ``maintenance_mode status`` give."""
+    window = site_window(snapshot, config, now)
+    return None if window is None else window.end
+
+
 def visitor(request: HttpRequest, config: Config) -> Any:
     """The user the decision is about: ``MAINTENANCE_MODE_GET_AUTHENTICATED_USER``'s
     answer (for token authentication), else ``request.user`` (None without one)."""

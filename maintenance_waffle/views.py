@@ -16,6 +16,7 @@ from maintenance_waffle.audit import changing
 from maintenance_waffle.bypass import COOKIE_NAME, key_of
 from maintenance_waffle.core import get_maintenance_mode, set_maintenance_mode, settable
 from maintenance_waffle.models import Channel
+from maintenance_waffle.responses import csp_nonce
 
 __all__ = ["bypass", "maintenance_mode_off", "maintenance_mode_on"]
 
@@ -79,7 +80,12 @@ def bypass(request: HttpRequest, token: str) -> HttpResponse:
     if key is not None:
         found = store.bypass_keys_in_force(store.read_alias(), now).filter(pk=key).first()
     if found is None:
-        return render(request, "maintenance_waffle/bypass_invalid.html", status=403)
+        return render(
+            request,
+            "maintenance_waffle/bypass_invalid.html",
+            {"csp_nonce": csp_nonce(request)},
+            status=403,
+        )
     response = HttpResponseRedirect(_next_url(request))
     response.set_cookie(
         COOKIE_NAME,

@@ -311,6 +311,35 @@ def test_the_view_permission_shows_the_dashboard_without_buttons(client: Client)
     assert 'name="action"' not in content
 
 
+def test_the_dashboard_links_only_to_pages_the_user_may_open(client: Client) -> None:
+    client.force_login(staff("view_maintenance"))
+    set_switch(True)
+    baker.make(MaintenanceChange, reason="Disks")
+
+    content = page(client)
+
+    assert "Disks" in content
+    # Neither waffle's switch page nor the audit list: those need their own permissions.
+    assert "/admin/waffle/switch/" not in content
+    assert "/admin/maintenance_waffle/maintenancechange/" not in content
+    assert client.get("/admin/maintenance_waffle/maintenancechange/").status_code == 403
+
+
+def test_the_dashboard_links_to_waffles_switch_and_the_audit_list_with_permission(
+    client: Client,
+) -> None:
+    user = staff("view_maintenance", "view_maintenancechange")
+    user.user_permissions.add(Permission.objects.get(codename="change_switch"))
+    client.force_login(user)
+    set_switch(True)
+    baker.make(MaintenanceChange, reason="Disks")
+
+    content = page(client)
+
+    assert f'<a href="/admin/waffle/switch/{switch().pk}/change/">edit</a>' in content
+    assert '<a href="/admin/maintenance_waffle/maintenancechange/">All changes</a>' in content
+
+
 def test_acting_needs_the_change_permission(client: Client) -> None:
     client.force_login(staff("view_maintenance"))
 
@@ -343,12 +372,24 @@ def test_the_dashboard_offers_off_while_on(admin_client: Client) -> None:
 
     content = page(admin_client)
 
-    assert '<p class="state on">Maintenance mode is on.</p>' in content
+    assert '<p class="state on">Maintenance mode is on. Until turned off.</p>' in content
     assert "— Disk swap" in content
     assert 'name="action" value="off"' in content
     assert 'name="action" value="on"' not in content
     # Nothing to revoke.
     assert 'name="action" value="revoke"' not in content
+
+
+def test_the_dashboard_says_until_when_a_window_holds_maintenance_on(
+    admin_client: Client,
+) -> None:
+    MaintenanceWindow.objects.create(
+        start=None, end=datetime(2099, 1, 1, 9, 30, tzinfo=dt_timezone.utc)
+    )
+
+    content = page(admin_client)
+
+    assert '<p class="state on">Maintenance mode is on. Until 2099-01-01 09:30 UTC.</p>' in content
 
 
 def test_the_dashboard_shows_the_state_and_the_switch(admin_client: Client) -> None:
@@ -1133,6 +1174,26 @@ def test_waffles_pages_link_to_the_dashboard(admin_client: Client, model: str) -
     assert "maintenance_mode" in form.content.decode()
 
 
+@pytest.mark.parametrize("model", ["switch", "flag"])
+def test_waffles_pages_link_to_the_dashboard_only_for_who_may_open_it(
+    client: Client, model: str
+) -> None:
+    # May edit waffle's rows, not view the dashboard: the link would lead to a 403.
+    user = staff()
+    user.user_permissions.add(
+        *Permission.objects.filter(content_type__app_label="waffle", codename__endswith=model)
+    )
+    client.force_login(user)
+    row = switch() if model == "switch" else Flag.objects.get(name="maintenance_mode")
+
+    listing = client.get(f"/admin/waffle/{model}/")
+    form = client.get(f"/admin/waffle/{model}/{row.pk}/change/")
+
+    assert (listing.status_code, form.status_code) == (200, 200)
+    assert DASHBOARD not in listing.content.decode()
+    assert DASHBOARD not in form.content.decode()
+
+
 def test_waffles_delete_page_is_recorded(
     admin_client: Client, django_capture_on_commit_callbacks: Any
 ) -> None:
@@ -1186,16 +1247,17 @@ def test_schedule_replaces_the_switch_and_every_window(admin_client: Client) -> 
 # Content-Security-Policy: styles and scripts come from static files ----------------------
 
 PACKAGE = Path(maintenance_waffle.__file__).parent
-#: This app's templates for the admin and for the on/off URLs (the 503 page and the
-#: banner are others').
+#: This app's templates for the admin, its banner and the on/off URLs (the 503 page and
+#: the invalid bypass link's page carry their style inline, with the request's nonce:
+#: tests/test_page.py, tests/test_bypass.py).
 OUR_TEMPLATES = [
     *sorted((PACKAGE / "templates" / "admin").rglob("*.html")),
+    PACKAGE / "templates" / "maintenance_waffle" / "admin" / "banner.html",
     PACKAGE / "templates" / "maintenance_waffle" / "confirm.html",
 ]
 #: What a policy without 'unsafe-inline' refuses: style attributes, <style> elements,
 #: scripts without src (none of ours carries a nonce, so none needs one).
 INLINE = re.compile(r"\sstyle=|<style|<script(?![^>]*\ssrc=)|\son[a-z]+=", flags=re.IGNORECASE)
-BANNER = re.compile(r'<div class="maintenance-banner".*?</div>', flags=re.DOTALL)
 
 
 @pytest.mark.parametrize("template", OUR_TEMPLATES, ids=lambda path: path.name)
@@ -1210,6 +1272,7 @@ def test_the_static_files_they_load_are_in_the_package() -> None:
 
     assert loaded == {
         "maintenance_waffle/admin.css",
+        "maintenance_waffle/banner.css",
         "maintenance_waffle/confirm.css",
         "maintenance_waffle/dashboard.js",
     }
@@ -1243,8 +1306,9 @@ def pages_of_every_kind(client: Client) -> dict[str, str]:
 
 def test_no_page_of_ours_has_inline_style_or_script(admin_client: Client) -> None:
     for name, content in pages_of_every_kind(admin_client).items():
-        # The banner (an upcoming window here) is its own template.
-        assert INLINE.findall(BANNER.sub("", content)) == [], name
+        if name != "on/off URL":  # not an admin page
+            assert "maintenance-banner" in content, name  # an upcoming window: a banner too
+        assert INLINE.findall(content) == [], name
 
 
 @pytest.mark.parametrize(("path", "model"), [(CHANGES, "change"), (CHANGELIST, "window")])

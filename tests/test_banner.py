@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import gzip
+import json
 from datetime import datetime, timedelta
 from datetime import timezone as dt_timezone
 from io import StringIO
@@ -11,10 +12,10 @@ from typing import Any
 
 import pytest
 from django.contrib import admin
-from django.contrib.auth.models import User
+from django.contrib.auth.models import Permission, User
 from django.core.management import call_command
 from django.http import HttpRequest, HttpResponse, StreamingHttpResponse
-from django.test import override_settings
+from django.test import Client, override_settings
 from django.urls import path
 from django.utils import timezone
 
@@ -27,10 +28,7 @@ pytestmark = pytest.mark.django_db
 
 HOUR = timedelta(hours=1)
 DASHBOARD = "/admin/maintenance_waffle/maintenance/"
-LINK = (
-    f'<a href="{DASHBOARD}" style="color: inherit; text-decoration: underline;">'
-    "Open the maintenance dashboard</a>"
-)
+LINK = f'<a href="{DASHBOARD}">Open the maintenance dashboard</a>'
 MARKER = 'class="maintenance-banner"'
 PROJECT_TEMPLATES = Path(__file__).resolve().parent / "project_templates"
 #: INSTALLED_APPS of `django-admin startproject`, then `+= ["waffle", "maintenance_waffle"]`.
@@ -65,6 +63,17 @@ def operator(http: Any, admin_user: User) -> Any:
     return http
 
 
+def staff_with(user_model: Any, *permissions: str) -> Any:
+    """A new staff user who has ``permissions`` ("app_label.codename") and no others."""
+    user = user_model.objects.create_user("editor", is_staff=True)
+    for permission in permissions:
+        app_label, codename = permission.split(".")
+        user.user_permissions.add(
+            Permission.objects.get(content_type__app_label=app_label, codename=codename)
+        )
+    return user
+
+
 def project_templates(name: str) -> Any:
     """The project's own templates first, as ``TEMPLATES["DIRS"]``."""
     return override_settings(TEMPLATES=[{**TEMPLATES[0], "DIRS": [PROJECT_TEMPLATES / name]}])
@@ -83,9 +92,10 @@ def test_the_banner_while_the_switch_is_on(operator: Any) -> None:
     text = banner_of(operator.get("/admin/"))
 
     assert "<strong>Maintenance mode is on.</strong>" in text
-    assert "Until" not in text
+    assert "Until turned off." in text
     assert LINK in text
     assert 'role="status"' in text
+    assert "style=" not in text  # a strict Content-Security-Policy blocks style attributes
 
 
 def test_the_banner_goes_before_the_content_after_the_messages(operator: Any) -> None:
@@ -125,10 +135,53 @@ def test_our_pages_extend_the_admins_own_base_site(operator: Any) -> None:
     assert "Maintenance mode is on." in banner_of(response)
 
 
-def test_the_banner_on_the_login_page(http: Any) -> None:
+def test_no_banner_for_anonymous_visitors_on_the_login_page(http: Any) -> None:
     set_switch(True)
 
-    assert "Maintenance mode is on." in banner_of(http.get("/admin/login/"))
+    assert banner_of(http.get("/admin/login/")) == ""
+
+
+def test_no_banner_for_users_who_are_not_staff(http: Any, django_user_model: Any) -> None:
+    set_switch(True)
+    http.force_login(django_user_model.objects.create_user("visitor"))
+
+    # The admin sends them to its login page, which says nothing about maintenance.
+    assert banner_of(http.get("/admin/login/")) == ""
+
+
+def test_no_banner_for_staff_whose_account_is_disabled(
+    operator: Any, admin_user: User, settings: Any
+) -> None:
+    # A backend that logs in inactive users: the admin turns them away, without a banner.
+    settings.AUTHENTICATION_BACKENDS = ["django.contrib.auth.backends.AllowAllUsersModelBackend"]
+    admin_user.is_active = False
+    admin_user.save()
+    operator.force_login(admin_user)
+    set_switch(True)
+
+    assert banner_of(operator.get("/admin/login/")) == ""
+
+
+@pytest.mark.parametrize("codename", ["view_maintenance", "change_maintenance"])
+def test_the_dashboard_link_for_staff_who_may_open_it(
+    http: Any, django_user_model: Any, codename: str
+) -> None:
+    http.force_login(staff_with(django_user_model, f"maintenance_waffle.{codename}"))
+    set_switch(True)
+
+    assert LINK in banner_of(http.get("/admin/"))
+
+
+def test_no_dashboard_link_for_staff_who_may_not_open_it(http: Any, django_user_model: Any) -> None:
+    # They may edit waffle's switches, not see the dashboard: a link would lead to a 403.
+    http.force_login(staff_with(django_user_model, "waffle.change_switch", "waffle.view_switch"))
+    set_switch(True)
+
+    text = banner_of(http.get("/admin/waffle/switch/"))
+
+    assert "Maintenance mode is on." in text
+    assert "<a " not in text
+    assert http.get(DASHBOARD).status_code == 403
 
 
 def test_the_banner_in_the_users_language(operator: Any) -> None:
@@ -146,7 +199,7 @@ def test_the_banner_while_a_window_is_upcoming(operator: Any) -> None:
 
     text = banner_of(operator.get("/admin/"))
 
-    assert "<strong>Maintenance is scheduled from Jan. 1, 2099, 8 a.m..</strong>" in text
+    assert "<strong>Maintenance is scheduled from 2099-01-01 08:00 to 09:00 UTC.</strong>" in text
     assert "Until" not in text
     assert LINK in text
 
@@ -159,7 +212,8 @@ def test_the_banner_during_a_window_with_an_end(operator: Any) -> None:
     text = banner_of(operator.get("/admin/"))
 
     assert "<strong>Maintenance mode is on.</strong>" in text
-    assert "Until Jan. 1, 2099, 9:30 a.m.." in text
+    assert "Until 2099-01-01 09:30 UTC." in text
+    assert ".." not in text
 
 
 def test_the_banner_during_a_window_without_an_end(operator: Any) -> None:
@@ -168,7 +222,30 @@ def test_the_banner_during_a_window_without_an_end(operator: Any) -> None:
     text = banner_of(operator.get("/admin/"))
 
     assert "<strong>Maintenance mode is on.</strong>" in text
-    assert "Until" not in text
+    assert "Until turned off." in text
+
+
+def test_the_banner_states_no_window_end_while_the_switch_holds_maintenance_on(
+    operator: Any,
+) -> None:
+    # The switch keeps maintenance on after the window ends: "until turned off", as the
+    # maintenance response (no ends_at) and `maintenance_mode status` say.
+    now = timezone.now()
+    MaintenanceWindow.objects.create(start=now - HOUR, end=now + HOUR)
+    MaintenanceWindow.objects.create(start=now + 2 * HOUR, end=now + 3 * HOUR)
+    set_switch(True)
+
+    text = banner_of(operator.get("/admin/"))
+    problem = Client().get("/", headers={"accept": "application/problem+json"})
+    status = StringIO()
+    call_command("maintenance_mode", "status", stdout=status)
+
+    assert "<strong>Maintenance mode is on.</strong>" in text
+    assert "Until turned off." in text
+    assert "scheduled" not in text
+    assert problem.status_code == 503
+    assert json.loads(problem.content)["ends_at"] is None
+    assert "(until turned off; scheduled from" in status.getvalue()
 
 
 def test_no_banner_after_a_window(operator: Any) -> None:
@@ -181,7 +258,10 @@ def test_no_banner_after_a_window(operator: Any) -> None:
 def test_the_banner_with_the_setting(operator: Any, settings: Any) -> None:
     settings.MAINTENANCE_MODE = True
 
-    assert "Maintenance mode is on." in banner_of(operator.get("/admin/"))
+    text = banner_of(operator.get("/admin/"))
+
+    assert "Maintenance mode is on." in text
+    assert "Until" not in text  # the setting holds it on, nothing here ends it
 
 
 def test_no_banner_while_the_setting_turns_maintenance_off(operator: Any, settings: Any) -> None:
@@ -325,7 +405,10 @@ def test_a_page_under_the_admin_site(responses: Any) -> None:
     response = responses.get("/admin/test/page/")
 
     content = response.content.decode()
-    assert content.startswith('<!doctype html><main><div class="maintenance-banner"')
+    assert content.startswith(
+        '<!doctype html><main><link rel="stylesheet" href="/static/maintenance_waffle/banner.css">'
+        '<div class="maintenance-banner"'
+    )
     assert content.endswith('</div>\n<div id="content" class="colM">Hello</div></main>')
     assert response["Content-Length"] == str(len(response.content))
 

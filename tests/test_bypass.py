@@ -287,6 +287,7 @@ def assert_refused(response: Any) -> None:
     assert response.status_code == 403
     assert COOKIE_NAME not in response.cookies
     assert "This bypass link does not work" in response.content.decode()
+    assert "style=" not in response.content.decode()  # no style attributes: a strict CSP
     assert "no-cache" in response["Cache-Control"]
 
 

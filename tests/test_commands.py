@@ -316,6 +316,7 @@ def test_status_json_with_the_migrations_rows():
         "maintenance_mode": False,
         "switch": False,
         "setting": None,
+        "ends_at": None,
         "window": None,
         "reason": None,
         "flag": DEFAULT_FLAG,
@@ -332,6 +333,7 @@ def test_json_after_on(verbosity):
         "maintenance_mode": True,
         "switch": True,
         "setting": None,
+        "ends_at": None,
         "window": None,
         "reason": "Upgrade",
         "flag": DEFAULT_FLAG,
@@ -369,6 +371,7 @@ def test_status_json_with_the_setting_and_targeting(settings):
         "maintenance_mode": True,
         "switch": False,
         "setting": True,
+        "ends_at": None,
         "window": None,
         "reason": None,
         "flag": {
@@ -570,7 +573,21 @@ def test_status_json_window_while_a_window_is_active():
     status = json.loads(run("status", "--json"))
 
     assert status["window"] == {"start": None, "end": "2099-01-01T00:00:00+00:00"}
+    assert status["ends_at"] == "2099-01-01T00:00:00+00:00"
     assert (status["maintenance_mode"], status["switch"]) == (True, False)
+    assert status["reason"] == "Reindexing"
+
+
+def test_status_json_ends_at_is_null_while_the_switch_holds_maintenance_on():
+    run("on", "--end", "2099-01-01", "--reason", "Reindexing")
+    set_switch(True)
+
+    status = json.loads(run("status", "--json"))
+
+    # The window ends, the switch keeps maintenance on: nothing ends it but turning it off,
+    # and the window's reason is not the one visitors see.
+    assert status["window"] == {"start": None, "end": "2099-01-01T00:00:00+00:00"}
+    assert (status["maintenance_mode"], status["ends_at"], status["reason"]) == (True, None, None)
 
 
 def test_status_json_window_before_a_window():
@@ -582,7 +599,7 @@ def test_status_json_window_before_a_window():
         "start": "2099-01-01T00:00:00+00:00",
         "end": "2099-01-02T00:00:00+00:00",
     }
-    assert status["maintenance_mode"] is False
+    assert (status["maintenance_mode"], status["ends_at"]) == (False, None)
 
 
 def test_status_json_window_is_null_after_the_window():

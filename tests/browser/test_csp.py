@@ -65,3 +65,26 @@ def test_the_page_is_styled_and_scripted_under_a_strict_policy(
     assert background == "rgb(246, 247, 249)"
     page.locator("#reload").wait_for(state="visible")
     assert refused == []
+
+
+@pytest.mark.browser
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
+def test_the_invalid_bypass_link_page_is_styled_under_a_strict_policy(
+    live_server: Any, new_page: Callable[..., Page], settings: Settings
+) -> None:
+    settings.SECURE_CSP = STRICT_CSP
+    page = new_page()
+    refused: list[str] = []
+    page.on(
+        "console",
+        lambda message: (
+            refused.append(message.text) if "Content Security Policy" in message.text else None
+        ),
+    )
+
+    response = page.goto(live_server.url + "/maintenance-mode/bypass/not-a-token/")
+
+    assert response is not None
+    assert response.status == 403
+    assert page.evaluate("getComputedStyle(document.body).maxWidth") == "576px"
+    assert refused == []

@@ -198,3 +198,23 @@ def test_an_upcoming_window_is_cancelled_and_a_running_one_ended(
     page.get_by_role("button", name="Confirm").click()
     assert page.locator(".messagelist .success").inner_text() == "The window is over."
     assert blocked(page) == []
+
+
+def test_the_banner_is_styled_under_the_strict_policy(
+    live_server: Any, operator: Callable[[], Page]
+) -> None:
+    MaintenanceWindow.objects.create(start=None, end=timezone.now() + timedelta(hours=1))
+    page = operator()
+    page.goto(live_server.url + "/admin/")
+
+    banner = page.locator(".maintenance-banner")
+    assert "Maintenance mode is on. Until " in banner.inner_text()
+    # Its style sheet applies: the amber edge, the admin's warning background, padding.
+    style = banner.evaluate(
+        "e => { const s = getComputedStyle(e);"
+        " return [s.borderLeftColor, s.borderLeftWidth, s.paddingLeft]; }"
+    )
+    assert style == ["rgb(180, 83, 9)", "4px", "16px"]
+    link = banner.get_by_role("link", name="Open the maintenance dashboard")
+    assert link.evaluate("e => getComputedStyle(e).textDecorationLine") == "underline"
+    assert blocked(page) == []

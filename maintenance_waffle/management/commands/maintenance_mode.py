@@ -15,7 +15,7 @@ from maintenance_waffle.audit import changing
 from maintenance_waffle.bypass import create_link, parse_ttl, revoke_all
 from maintenance_waffle.conf import Config, get_config
 from maintenance_waffle.core import set_maintenance_mode
-from maintenance_waffle.decision import site_wide, site_window
+from maintenance_waffle.decision import ends_at, site_wide, site_window
 from maintenance_waffle.models import Channel
 from maintenance_waffle.state import FlagRule, Snapshot, Window, aware, current_time, load
 
@@ -49,9 +49,10 @@ def _window_json(window: Window | None) -> dict[str, str | None] | None:
     return {"start": _iso(window.start), "end": _iso(window.end)}
 
 
-def _reason(snapshot: Snapshot) -> str:
-    """The reason visitors see: the switch's note, else the active window's."""
-    window = snapshot.window_at(current_time())
+def _reason(config: Config, snapshot: Snapshot) -> str:
+    """The reason visitors see: the one given when maintenance was turned on, else that
+    of the window holding it on."""
+    window = site_window(snapshot, config)
     return snapshot.reason or (window.reason if window else "")
 
 
@@ -260,8 +261,9 @@ class Command(BaseCommand):
             "maintenance_mode": site_wide(snapshot, config),
             "switch": snapshot.switch,
             "setting": config.override,
+            "ends_at": _iso(ends_at(snapshot, config)),
             "window": _window_json(snapshot.next_window(current_time())),
-            "reason": _reason(snapshot) or None,
+            "reason": _reason(config, snapshot) or None,
             "flag": _flag_json(snapshot.flag),
             "exempt_flag": _flag_json(snapshot.exempt),
             "bypass_links": len(snapshot.bypass_keys),
