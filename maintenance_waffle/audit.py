@@ -154,7 +154,7 @@ _OLD = "_maintenance_waffle_old"
 def _ours(instance: Any) -> bool:
     config = get_config()
     if isinstance(instance, get_waffle_switch_model()):
-        return bool(instance.name == config.switch_name)
+        return instance.name in config.switch_names
     return instance.name in config.flag_names
 
 
@@ -283,6 +283,11 @@ def _flag_after(pk: Any, name: str, using: str, old: str) -> None:
     transaction.on_commit(write, using=using)
 
 
+def window_subject(window: MaintenanceWindow) -> str:
+    """ "window #3", or with its scope: "read-only window #4", "area:checkout window #5"."""
+    return f"{window.scope} window #{window.pk}" if window.scope else f"window #{window.pk}"
+
+
 def _window_saved(
     sender: Any, instance: MaintenanceWindow, created: bool, raw: bool = False, **kwargs: Any
 ) -> None:
@@ -294,7 +299,7 @@ def _window_saved(
     old = "" if created else getattr(instance, _OLD, "")
     new = _describe(instance)
     if created or old != new:
-        record(f"window #{instance.pk}", old, new, context, kwargs.get("using"))
+        record(window_subject(instance), old, new, context, kwargs.get("using"))
 
 
 def _window_before_save(
@@ -307,7 +312,7 @@ def _window_before_save(
 
 def _window_deleted(sender: Any, instance: MaintenanceWindow, **kwargs: Any) -> None:
     record(
-        f"window #{instance.pk}",
+        window_subject(instance),
         _describe(instance),
         "removed",
         _current(),
@@ -344,7 +349,7 @@ def record_transitions(now: datetime) -> None:
     looked, exactly once: the process that claims a transition writes its record."""
     for window, old, new in store.claim_transitions(now):
         record(
-            f"window #{window.pk}",
+            window_subject(window),
             old,
             new,
             Context(Channel.SCHEDULE, reason=window.reason),

@@ -7,6 +7,7 @@ from typing import Any
 from django.apps import apps
 from django.conf import settings
 from django.core.checks import CheckMessage, Error, Warning
+from django.urls import NoReverseMatch, reverse
 from django.utils.module_loading import import_string
 
 from maintenance_waffle.conf import InstallationId, build, check_id
@@ -62,6 +63,35 @@ def check_installation(app_configs: Any = None, **kwargs: Any) -> list[CheckMess
                     "superuser targeting and exemptions would never match.",
                     hint=f"Move '{MIDDLEWARE}' below AuthenticationMiddleware (last is best).",
                     id=check_id(InstallationId.E002),
+                )
+            )
+    return messages
+
+
+def check_areas(app_configs: Any = None, **kwargs: Any) -> list[CheckMessage]:
+    """An area whose patterns match the admin site or the on/off URLs: those paths are
+    exempt, so the area would never be down there, and an area meant to take down the
+    admin would keep operators from turning it off if it did."""
+    config = build()
+    if not config.areas:
+        return []
+    exempt = []
+    for name in ("admin:index", "maintenance_mode_on", "maintenance_mode_off"):
+        try:
+            exempt.append(reverse(name))
+        except NoReverseMatch:
+            continue
+    messages: list[CheckMessage] = []
+    for area, patterns in config.areas:
+        covered = [path for path in exempt if any(pattern.match(path) for pattern in patterns)]
+        if covered:
+            messages.append(
+                Warning(
+                    f"settings.MAINTENANCE_WAFFLE_AREAS[{area!r}] covers "
+                    f"{', '.join(covered)}, which stays open during maintenance so that "
+                    "operators can end it: the area is never down there.",
+                    hint="Narrow the area's patterns to the pages it is meant to take down.",
+                    id=check_id(InstallationId.W004),
                 )
             )
     return messages

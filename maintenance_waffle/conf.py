@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import copy
+import functools
 import ipaddress
 import logging
 import re
@@ -16,6 +17,8 @@ from django.utils.module_loading import import_string
 logger = logging.getLogger("maintenance_waffle")
 
 IPNetwork = ipaddress.IPv4Network | ipaddress.IPv6Network
+#: A backreference by number or name, which combining patterns would break.
+_BACKREFERENCE = re.compile(r"\\[1-9]|\(\?P=|\\g<")
 
 
 # System check IDs. Django and README's table write them as "maintenance_waffle.<ID>"
@@ -28,6 +31,7 @@ class InstallationId:
     E001: Final = "E001"  # 'waffle' is not in INSTALLED_APPS.
     E002: Final = "E002"  # Our middleware comes before AuthenticationMiddleware.
     W001: Final = "W001"  # Our middleware is not in MIDDLEWARE.
+    W004: Final = "W004"  # An area covers an exempt path (the admin, our URLs): never down there.
 
 
 class SettingsId:
@@ -48,6 +52,7 @@ class SettingsId:
     E015: Final = "E015"  # A function setting cannot be imported or is not callable.
     E016: Final = "E016"  # MAINTENANCE_MODE_REDIRECT_URL is not a string.
     E017: Final = "E017"  # A size setting is not a whole number, 0 or more.
+    E018: Final = "E018"  # MAINTENANCE_WAFFLE_AREAS is not a dict of area names to regex lists.
     W002: Final = "W002"  # A django-maintenance-mode state-storage setting is set: ignored.
 
 
@@ -125,7 +130,52 @@ class Config:
     max_staleness: float
     membership_cache_size: int
     trust_waffle_cookies: bool
+    read_only_switch_name: str
+    read_only_allowed_url_patterns: tuple[re.Pattern[str], ...]
+    #: Each area's name and its patterns, in the order of the setting.
+    areas: tuple[tuple[str, tuple[re.Pattern[str], ...]], ...]
     problems: tuple[Problem, ...] = field(default=(), compare=False)
+
+    @functools.cached_property
+    def areas_pattern(self) -> re.Pattern[str] | None:
+        """One pattern matching every path of every area, so that a path outside them
+        all costs one match; None when the areas' patterns cannot be combined (flags,
+        backreferences), and each is matched in turn."""
+        patterns = [pattern for _, area in self.areas for pattern in area]
+        plain = re.compile("").flags
+        if any(
+            pattern.flags != plain or _BACKREFERENCE.search(pattern.pattern) for pattern in patterns
+        ):
+            return None
+        try:
+            return re.compile("|".join(f"(?:{pattern.pattern})" for pattern in patterns))
+        except re.error:  # the same group name in two patterns, say
+            return None
+
+    @property
+    def area_names(self) -> tuple[str, ...]:
+        return tuple(name for name, _ in self.areas)
+
+    def area_switch_name(self, area: str) -> str:
+        """The switch of ``area``: ``"<MAINTENANCE_WAFFLE_SWITCH>:<area>"``."""
+        return f"{self.switch_name}:{area}"
+
+    @property
+    def switch_names(self) -> tuple[str, ...]:
+        """Every switch of ours: site-wide, read-only, then one per area."""
+        return (
+            self.switch_name,
+            self.read_only_switch_name,
+            *(self.area_switch_name(area) for area in self.area_names),
+        )
+
+    def scope_switch_name(self, scope: str) -> str:
+        """The switch of a scope: "" (site-wide), READ_ONLY or "area:<name>"."""
+        if scope == "":
+            return self.switch_name
+        if scope == READ_ONLY:
+            return self.read_only_switch_name
+        return self.area_switch_name(scope.removeprefix(AREA_PREFIX))
 
     @property
     def flag_names(self) -> tuple[str, ...]:
@@ -147,6 +197,16 @@ class Config:
 # Parsers ---------------------------------------------------------------------------------
 
 RESPONSE_TYPES = ("auto", "html", "json")
+
+#: The scopes of maintenance, as windows and the API name them: "" is site-wide.
+READ_ONLY: Final = "read-only"
+AREA_PREFIX: Final = "area:"
+#: An area's name (DESIGN §10): lower case, digits, "_" and "-", up to 50 characters.
+AREA_NAME = re.compile(r"[a-z0-9][a-z0-9_-]{0,49}")
+
+
+def area_scope(area: str) -> str:
+    return AREA_PREFIX + area
 
 
 def _unchanged(value: Any) -> Any:
@@ -397,6 +457,61 @@ def _response_type(
     return DEFAULTS[name], function
 
 
+def _areas(
+    name: str, value: Any, problems: list[Problem]
+) -> tuple[tuple[str, tuple[re.Pattern[str], ...]], ...]:
+    """``{"checkout": [r"^/checkout/", ...]}``: each area's name and compiled patterns."""
+    if value is None:
+        return ()
+    if not isinstance(value, dict):
+        problems.append(
+            Problem(
+                SettingsId.E018,
+                name,
+                f"must be a dict of area names to lists of regexes, not {type(value).__name__}.",
+                'For example {"checkout": [r"^/checkout/", r"^/api/orders/"]}.',
+            )
+        )
+        return ()
+    areas = []
+    for area, patterns in value.items():
+        if not isinstance(area, str) or not AREA_NAME.fullmatch(area):
+            problems.append(
+                Problem(
+                    SettingsId.E018,
+                    name,
+                    f"has an invalid area name {area!r}.",
+                    "Area names are 1 to 50 lower-case letters, digits, '_' or '-', "
+                    "starting with a letter or a digit.",
+                )
+            )
+            continue
+        if not isinstance(patterns, (list, tuple)) or not patterns:
+            problems.append(
+                Problem(
+                    SettingsId.E018,
+                    name,
+                    f"[{area!r}] must be a non-empty list of regexes, not {patterns!r}.",
+                    f'For example {{"{area}": [r"^/{area}/"]}}.',
+                )
+            )
+            continue
+        before = len(problems)
+        compiled = tuple(
+            pattern
+            for entry in patterns
+            if (pattern := _compile(name, entry, problems)) is not None
+        )
+        for index in range(before, len(problems)):
+            problem = problems[index]
+            problems[index] = Problem(
+                problem.id, name, f"(area {area!r}): {problem.message}", problem.hint
+            )
+        if len(compiled) == len(patterns):
+            areas.append((area, compiled))
+    return tuple(areas)
+
+
 # The settings ----------------------------------------------------------------------------
 
 #: Every setting this app reads, in README's order: name, default, parser, Config field(s).
@@ -447,6 +562,19 @@ _TABLE: tuple[tuple[str, Any, Parser, str | tuple[str, ...]], ...] = (
     ("MAINTENANCE_WAFFLE_MAX_STALENESS", 300.0, _seconds, "max_staleness"),
     ("MAINTENANCE_WAFFLE_MEMBERSHIP_CACHE_SIZE", 10_000, _size, "membership_cache_size"),
     ("MAINTENANCE_WAFFLE_TRUST_WAFFLE_COOKIES", False, _bool, "trust_waffle_cookies"),
+    (
+        "MAINTENANCE_WAFFLE_READ_ONLY_SWITCH",
+        "maintenance_mode_read_only",
+        _waffle_name,
+        "read_only_switch_name",
+    ),
+    (
+        "MAINTENANCE_WAFFLE_READ_ONLY_ALLOWED_URLS",
+        (),
+        _patterns,
+        "read_only_allowed_url_patterns",
+    ),
+    ("MAINTENANCE_WAFFLE_AREAS", {}, _areas, "areas"),
 )
 SETTINGS: tuple[Setting, ...] = tuple(Setting(*row) for row in _TABLE)
 DEFAULTS: dict[str, Any] = {setting.name: setting.default for setting in SETTINGS}
@@ -560,19 +688,46 @@ def build() -> Config:
         else:
             values.update(zip(setting.field, value, strict=True))
 
-    if values["flag_name"] == values["exempt_flag_name"]:
+    # Two names that must differ: the second goes back to its default with the first.
+    fields = {setting.name: setting.field for setting in SETTINGS if isinstance(setting.field, str)}
+    for first, second, why in (
+        (
+            "MAINTENANCE_WAFFLE_FLAG",
+            "MAINTENANCE_WAFFLE_EXEMPT_FLAG",
+            "one flag cannot both put requests into maintenance and exempt them.",
+        ),
+        (
+            "MAINTENANCE_WAFFLE_SWITCH",
+            "MAINTENANCE_WAFFLE_READ_ONLY_SWITCH",
+            "one switch cannot turn on both maintenance and read-only mode.",
+        ),
+    ):
+        if values[fields[first]] == values[fields[second]]:
+            problems.append(
+                Problem(
+                    SettingsId.E010,
+                    second,
+                    f"must differ from {first}: {why}",
+                    f"Use {DEFAULTS[second]!r}.",
+                )
+            )
+            # The defaults always differ.
+            values[fields[first]] = DEFAULTS[first]
+            values[fields[second]] = DEFAULTS[second]
+
+    too_long = [area for area, _ in values["areas"] if len(f"{values['switch_name']}:{area}") > 100]
+    if too_long:
         problems.append(
             Problem(
-                SettingsId.E010,
-                "MAINTENANCE_WAFFLE_EXEMPT_FLAG",
-                "must differ from MAINTENANCE_WAFFLE_FLAG: one flag cannot both put "
-                "requests into maintenance and exempt them.",
-                f"Use {DEFAULTS['MAINTENANCE_WAFFLE_EXEMPT_FLAG']!r}.",
+                SettingsId.E018,
+                "MAINTENANCE_WAFFLE_AREAS",
+                f"gives switch names longer than waffle's 100 characters: "
+                f"{', '.join(repr(area) for area in too_long)}.",
+                "Use shorter area names (each area's switch is "
+                "'<MAINTENANCE_WAFFLE_SWITCH>:<area>').",
             )
         )
-        # The defaults always differ.
-        values["flag_name"] = DEFAULTS["MAINTENANCE_WAFFLE_FLAG"]
-        values["exempt_flag_name"] = DEFAULTS["MAINTENANCE_WAFFLE_EXEMPT_FLAG"]
+        values["areas"] = tuple(area for area in values["areas"] if area[0] not in too_long)
 
     return Config(**values, problems=tuple(problems))
 

@@ -30,7 +30,7 @@ from waffle.utils import get_setting
 
 from maintenance_waffle.bypass import COOKIE_NAME as BYPASS_COOKIE
 from maintenance_waffle.bypass import cookie_lets_through
-from maintenance_waffle.conf import Config
+from maintenance_waffle.conf import AREA_PREFIX, READ_ONLY, Config, area_scope
 from maintenance_waffle.state import FlagRule, Snapshot, Window, current_time
 from maintenance_waffle.utils import get_client_ip_address
 
@@ -38,17 +38,35 @@ _REQUEST_USER: Any = object()  # flag_is_active's default: request.user
 
 
 class Decision(NamedTuple):
-    #: The request is in maintenance, exempt or not (``request.maintenance_mode``).
+    #: The request is in site-wide or targeted maintenance, exempt or not
+    #: (``request.maintenance_mode``).
     applies: bool
     #: The request gets the maintenance response.
     respond: bool
     #: The user is to be logged out first (``MAINTENANCE_MODE_LOGOUT_*``).
     logout: bool = False
+    #: Read-only mode is in force (``request.maintenance_read_only``): changes are
+    #: paused, and this request is one if ``respond`` and no area is given.
+    read_only: bool = False
+    #: The area down for maintenance the request's path is in, exempt or not
+    #: (``request.maintenance_area``).
+    area: str | None = None
+
+    @property
+    def scope(self) -> str:
+        """What the maintenance response is for: "" (site-wide or targeted maintenance),
+        "area:<name>" or "read-only"."""
+        if self.applies:
+            return ""
+        if self.area is not None:
+            return area_scope(self.area)
+        return READ_ONLY if self.read_only else ""
 
 
 PASS = Decision(applies=False, respond=False)
 EXEMPT = Decision(applies=True, respond=False)
 MAINTENANCE = Decision(applies=True, respond=True)
+READ_ONLY_SERVED = Decision(applies=False, respond=False, read_only=True)
 
 
 def site_wide(snapshot: Snapshot, config: Config, now: datetime | None = None) -> bool:
@@ -76,6 +94,59 @@ def ends_at(snapshot: Snapshot, config: Config, now: datetime | None = None) -> 
     return None if window is None else window.end
 
 
+def scope_window(
+    snapshot: Snapshot, config: Config, scope: str, now: datetime | None = None
+) -> Window | None:
+    """The window that puts ``scope`` in maintenance at ``now``: for the site-wide
+    scope ``site_window``; for read-only mode or an area, one covering ``now`` unless
+    its switch decides instead."""
+    if scope == "":
+        return site_window(snapshot, config, now)
+    if scope == READ_ONLY:
+        held = snapshot.read_only
+    else:
+        held = scope.removeprefix(AREA_PREFIX) in snapshot.areas
+    if held or not snapshot.windows:
+        return None
+    return snapshot.window_at(now or current_time(), scope)
+
+
+def read_only_in_force(snapshot: Snapshot, now: datetime | None = None) -> bool:
+    """Whether read-only mode is on: its switch, or one of its windows covering ``now``."""
+    return snapshot.read_only or (
+        bool(snapshot.windows) and snapshot.window_at(now or current_time(), READ_ONLY) is not None
+    )
+
+
+def areas_in_force(snapshot: Snapshot, now: datetime | None = None) -> frozenset[str]:
+    """The areas down for maintenance: their switch is on, or a window of theirs
+    covers ``now``."""
+    if not snapshot.windows:
+        return snapshot.areas
+    now = now or current_time()
+    return snapshot.areas | {
+        window.scope.removeprefix(AREA_PREFIX)
+        for window in snapshot.windows
+        if window.scope.startswith(AREA_PREFIX) and window.covers(now)
+    }
+
+
+def area_of(path: str, snapshot: Snapshot, config: Config) -> str | None:
+    """The first area (in the order of ``MAINTENANCE_WAFFLE_AREAS``) down for
+    maintenance whose patterns match ``path``. A path outside every area costs one
+    match of the areas' combined pattern."""
+    if not config.areas:
+        return None
+    combined = config.areas_pattern
+    if combined is not None and combined.match(path) is None:
+        return None
+    down = areas_in_force(snapshot)
+    for area, patterns in config.areas:
+        if area in down and any(pattern.match(path) for pattern in patterns):
+            return area
+    return None
+
+
 def visitor(request: HttpRequest, config: Config) -> Any:
     """The user the decision is about: ``MAINTENANCE_MODE_GET_AUTHENTICATED_USER``'s
     answer (for token authentication), else ``request.user`` (None without one)."""
@@ -89,20 +160,49 @@ def visitor(request: HttpRequest, config: Config) -> Any:
 def decide(request: HttpRequest, snapshot: Snapshot, config: Config) -> Decision:
     user = visitor(request, config)
     if not (site_wide(snapshot, config) or flag_is_active(snapshot.flag, request, config, user)):
-        return PASS
+        # Site-wide and targeted maintenance win over read-only mode and areas.
+        return _decide_scoped(request, user, snapshot, config) if snapshot.scoped else PASS
     # Paths first, so that nobody is logged out of the admin or an always-open view.
     if _path_is_exempt(request, config) or _view_is_exempt(request):
         return EXEMPT
     logout = _logs_out(user, config) and hasattr(request, "session")
     if logout:
         user = AnonymousUser()
+    exempt = _is_exempt(request, user, snapshot, config)
+    return Decision(applies=True, respond=not exempt, logout=logout)
+
+
+#: The methods read-only mode serves (RFC 9110, 9.2.1).
+SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS", "TRACE"})
+
+
+def _decide_scoped(request: HttpRequest, user: Any, snapshot: Snapshot, config: Config) -> Decision:
+    """Read-only mode and areas: every exemption applies, nobody is logged out."""
+    path = request.path_info
+    read_only = read_only_in_force(snapshot)
+    area = area_of(path, snapshot, config)
+    if area is None:
+        if not read_only:
+            return PASS
+        if request.method in SAFE_METHODS or any(
+            pattern.match(path) for pattern in config.read_only_allowed_url_patterns
+        ):
+            return READ_ONLY_SERVED
     exempt = (
+        _path_is_exempt(request, config)
+        or _view_is_exempt(request)
+        or _is_exempt(request, user, snapshot, config)
+    )
+    return Decision(applies=False, respond=not exempt, read_only=read_only, area=area)
+
+
+def _is_exempt(request: HttpRequest, user: Any, snapshot: Snapshot, config: Config) -> bool:
+    return (
         _user_is_exempt(request, user, snapshot, config)
         or _has_bypass_cookie(request, snapshot)
         or _ip_is_exempt(request, config)
         or (config.ignore_tests and running_tests())
     )
-    return Decision(applies=True, respond=not exempt, logout=logout)
 
 
 def _logs_out(user: Any, config: Config) -> bool:

@@ -78,8 +78,9 @@ class MaintenanceModeMiddleware:
     def process_request(self, request: HttpRequest) -> HttpResponse | None:
         config = get_config()
         snapshot = state.get(config)
-        if apply_decision(request, snapshot, config).respond:
-            return responses.build(request, snapshot, config)
+        decision = apply_decision(request, snapshot, config)
+        if decision.respond:
+            return responses.build(request, snapshot, config, decision.scope)
         return None
 
 
@@ -95,4 +96,6 @@ def _passes_at_once(request: HttpRequest) -> bool:
     if snapshot is None or not snapshot.idle or not override_unchanged():
         return False
     request.maintenance_mode = False  # type: ignore[attr-defined]
+    request.maintenance_read_only = False  # type: ignore[attr-defined]
+    request.maintenance_area = None  # type: ignore[attr-defined]
     return True

@@ -28,6 +28,15 @@ class MaintenanceWindow(models.Model):
     reason = models.TextField(
         _("reason"), blank=True, help_text=_("Shown to visitors on the maintenance page.")
     )
+    #: What the window puts in maintenance: "" the whole site, "read-only" read-only
+    #: mode, "area:<name>" one area (MAINTENANCE_WAFFLE_AREAS).
+    scope = models.CharField(
+        _("scope"),
+        max_length=60,
+        blank=True,
+        default="",
+        help_text=_('Empty: the whole site; "read-only"; or "area:" and an area\'s name.'),
+    )
     created = models.DateTimeField(_("created"), auto_now_add=True)
     # Set once, by whichever process first sees the window start or end, so that the
     # audit trail records each transition exactly once.
@@ -59,6 +68,16 @@ class MaintenanceWindow(models.Model):
         super().save(*args, **kwargs)
 
     def clean(self) -> None:
+        from maintenance_waffle.conf import READ_ONLY, area_scope, get_config
+
+        scopes = ["", READ_ONLY, *(area_scope(area) for area in get_config().area_names)]
+        if self.scope not in scopes:
+            raise ValidationError(
+                {
+                    "scope": _("Not a scope of maintenance here: use one of %(scopes)s.")
+                    % {"scopes": ", ".join(repr(scope) for scope in scopes)}
+                }
+            )
         if self.start is None and self.end is None:
             raise ValidationError(_("Give a start, an end, or both."))
         if self.start is not None and self.end is not None and self.start >= self.end:

@@ -20,10 +20,10 @@ from django.urls import get_script_prefix
 from django.utils.html import escape
 from django.utils.http import http_date
 from django.utils.module_loading import import_string
-from django.utils.translation import get_language, gettext, gettext_lazy
+from django.utils.translation import get_language, gettext_lazy
 
-from maintenance_waffle.conf import Config
-from maintenance_waffle.decision import site_window
+from maintenance_waffle.conf import AREA_PREFIX, READ_ONLY, Config
+from maintenance_waffle.decision import scope_window
 from maintenance_waffle.state import Snapshot, current_time
 
 logger = logging.getLogger("maintenance_waffle")
@@ -131,10 +131,45 @@ _TEXTS = {
 }
 
 
+#: What the page says instead for read-only mode and for an area.
+_SCOPE_TEXTS = {
+    READ_ONLY: {
+        "title": gettext_lazy("Changes paused for maintenance"),
+        "badge": gettext_lazy("Read-only"),
+        "heading": gettext_lazy("Changes are paused for a while"),
+        "lead": gettext_lazy(
+            "You can keep browsing, but nothing can be saved while we work on the site. "
+            "Thank you for your patience."
+        ),
+    },
+    AREA_PREFIX: {
+        "heading": gettext_lazy("This part of the site is down for maintenance"),
+        "lead": gettext_lazy("The rest of the site is available. Thank you for your patience."),
+    },
+}
+#: The detail of problem details when no reason is given, by kind of scope.
+_DETAILS = {
+    "": gettext_lazy("The site is down for maintenance. Please try again later."),
+    READ_ONLY: gettext_lazy(
+        "The site is read-only for maintenance: changes are paused. Please try again later."
+    ),
+    AREA_PREFIX: gettext_lazy(
+        "This part of the site is down for maintenance. Please try again later."
+    ),
+}
+
+
+def _kind(scope: str) -> str:
+    """ "" (site-wide), READ_ONLY or AREA_PREFIX (any area)."""
+    return AREA_PREFIX if scope.startswith(AREA_PREFIX) else scope
+
+
 @functools.lru_cache(maxsize=32)
-def _texts(language: str | None) -> dict[str, str]:
+def _texts(language: str | None, kind: str = "") -> dict[str, str]:
     # Escaped once here, so that rendering does not escape them again.
-    texts: dict[str, str] = {key: escape(str(text)) for key, text in _TEXTS.items()}
+    texts: dict[str, str] = {
+        key: escape(str(text)) for key, text in {**_TEXTS, **_SCOPE_TEXTS.get(kind, {})}.items()
+    }
     language = language or settings.LANGUAGE_CODE
     right_to_left = language.split("-")[0] in settings.LANGUAGES_BIDI
     texts["language"] = escape(language)
@@ -142,12 +177,33 @@ def _texts(language: str | None) -> dict[str, str]:
     return texts
 
 
-def page_texts() -> dict[str, str]:
-    """The packaged page's texts in the active language.
+def page_texts(scope: str = "") -> dict[str, str]:
+    """The packaged page's texts in the active language, for the maintenance of
+    ``scope`` ("" site-wide, "read-only", "area:<name>").
 
     ``language`` and ``direction`` are for the ``lang`` and ``dir`` attributes.
     """
-    return _texts(get_language())
+    return _texts(get_language(), _kind(scope))
+
+
+def _scope_members(scope: str) -> dict[str, Any]:
+    """Problem details' extension members for read-only mode and areas."""
+    if scope == READ_ONLY:
+        return {"read_only": True}
+    if scope:
+        return {"area": scope.removeprefix(AREA_PREFIX)}
+    return {}
+
+
+def _scope_context(scope: str) -> dict[str, Any]:
+    """The page's context about the scope: ``maintenance_read_only`` and
+    ``maintenance_area``."""
+    return {
+        "maintenance_read_only": scope == READ_ONLY,
+        "maintenance_area": (
+            scope.removeprefix(AREA_PREFIX) if scope.startswith(AREA_PREFIX) else None
+        ),
+    }
 
 
 @functools.lru_cache(maxsize=2)
@@ -186,8 +242,11 @@ def _context(request: HttpRequest, config: Config) -> dict[str, Any]:
     return {}
 
 
-def build(request: HttpRequest, snapshot: Snapshot, config: Config) -> HttpResponse:
-    """The maintenance response for ``request``."""
+def build(
+    request: HttpRequest, snapshot: Snapshot, config: Config, scope: str = ""
+) -> HttpResponse:
+    """The maintenance response for ``request``, in maintenance of ``scope`` ("" for
+    site-wide or targeted maintenance, "read-only", "area:<name>")."""
     if config.redirect_url:
         return HttpResponseRedirect(_redirect_location(config.redirect_url, get_script_prefix()))
 
@@ -197,10 +256,10 @@ def build(request: HttpRequest, snapshot: Snapshot, config: Config) -> HttpRespo
         kind = "problem" if prefers_json(request.META.get("HTTP_ACCEPT", "")) else "html"
 
     status = config.status_code
-    reason = snapshot.reason
+    reason = snapshot.reasons.get(config.scope_switch_name(scope), "") if scope else snapshot.reason
     retry_after = config.retry_after
     ends_at = None
-    window = site_window(snapshot, config)
+    window = scope_window(snapshot, config, scope)
     if window is not None:
         reason = reason or window.reason
         ends_at = window.end
@@ -219,12 +278,12 @@ def build(request: HttpRequest, snapshot: Snapshot, config: Config) -> HttpRespo
             "type": "about:blank",
             "title": _title(status),
             "status": status,
-            "detail": reason
-            or gettext("The site is down for maintenance. Please try again later."),
+            "detail": reason or str(_DETAILS[_kind(scope)]),
             "retry_after": int(retry_after)
             if retry_after and retry_after.isascii() and retry_after.isdigit()
             else None,
             "ends_at": ends_at.isoformat() if ends_at else None,
+            **_scope_members(scope),
             **context,
         }
         body["status"] = status  # RFC 9457, 3.1.2: always the response's own status
@@ -236,7 +295,8 @@ def build(request: HttpRequest, snapshot: Snapshot, config: Config) -> HttpRespo
         if not head:
             context = {
                 "csp_nonce": csp_nonce(request),
-                "maintenance_texts": page_texts(),
+                "maintenance_texts": page_texts(scope),
+                **_scope_context(scope),
                 "maintenance_reason": reason,
                 "maintenance_ends_at": ends_at,
                 "retry_after": retry_after,

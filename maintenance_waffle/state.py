@@ -16,6 +16,7 @@ import logging
 import threading
 import time
 from collections import OrderedDict
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -27,7 +28,7 @@ from waffle import get_waffle_flag_model, get_waffle_switch_model
 from waffle.utils import get_setting
 
 from maintenance_waffle import audit, store
-from maintenance_waffle.conf import Config, get_config
+from maintenance_waffle.conf import READ_ONLY, Config, area_scope, get_config
 from maintenance_waffle.models import BypassKey, MaintenanceReason, MaintenanceWindow
 from maintenance_waffle.store import FlagRule, Window, aware, current_time
 
@@ -69,20 +70,39 @@ class Snapshot:
     #: The change stamp read just before the data; None if unknown (a fallback state,
     #: or no stamp row), which the next refresh never takes as unchanged.
     stamp: int | None = None
+    #: Read-only mode's switch is on.
+    read_only: bool = False
+    #: The areas whose switch is on.
+    areas: frozenset[str] = frozenset()
+    #: The reasons of read-only mode and of the areas in force, by switch name.
+    reasons: Mapping[str, str] = dataclasses.field(default_factory=dict)
 
-    def window_at(self, now: datetime) -> Window | None:
-        """The window covering ``now`` (the one ending last, if several do)."""
-        covering = [window for window in self.windows if window.covers(now)]
+    def window_at(self, now: datetime, scope: str = "") -> Window | None:
+        """The window of ``scope`` (site-wide by default) covering ``now`` (the one
+        ending last, if several do)."""
+        covering = [
+            window for window in self.windows if window.scope == scope and window.covers(now)
+        ]
         if not covering:
             return None
         # An open end outlasts every fixed one.
         return max(covering, key=lambda window: (window.end is None, window.end or now))
 
-    def next_window(self, now: datetime) -> Window | None:
-        """The window covering ``now``, else the next one to start."""
-        return self.window_at(now) or next(
-            (window for window in self.windows if window.start and window.start > now), None
+    def next_window(self, now: datetime, scope: str = "") -> Window | None:
+        """The window of ``scope`` covering ``now``, else its next one to start."""
+        return self.window_at(now, scope) or next(
+            (
+                window
+                for window in self.windows
+                if window.scope == scope and window.start and window.start > now
+            ),
+            None,
         )
+
+    @property
+    def scoped(self) -> bool:
+        """Whether read-only mode or an area may be on: its switch, or a pending window."""
+        return self.read_only or bool(self.areas) or any(window.scope for window in self.windows)
 
 
 def make_snapshot(
@@ -93,6 +113,9 @@ def make_snapshot(
     exempt: FlagRule | None = None,
     windows: tuple[Window, ...] = (),
     bypass_keys: tuple[tuple[int, datetime], ...] = (),
+    read_only: bool = False,
+    areas: frozenset[str] = frozenset(),
+    reasons: Mapping[str, str] | None = None,
 ) -> Snapshot:
     trust = config.trust_waffle_cookies
     # WAFFLE_OVERRIDE lets a query string turn on any existing flag.
@@ -106,7 +129,15 @@ def make_snapshot(
         exempt=exempt,
         windows=windows,
         bypass_keys=bypass_keys,
-        idle=not switch and not flag_possible and not windows and config.override is not True,
+        read_only=read_only,
+        areas=areas,
+        reasons=reasons or {},
+        idle=not switch
+        and not flag_possible
+        and not windows
+        and config.override is not True
+        and not read_only
+        and not areas,
     )
 
 
@@ -115,11 +146,13 @@ def load(config: Config) -> Snapshot:
     queries), from the database the state is read from."""
     using = store.read_alias()
     with store.savepoint_if_in_transaction(using):
-        active = store.switch_state(config.switch_name, using)
-        reason = store.reason(config.switch_name, using) if active else ""
+        on = store.active_switches(config.switch_names, using)
+        reasons = store.reasons(on, using) if on else {}
         rules = store.flag_rules(config.flag_names, using)
         now = current_time()
-        windows = store.windows(using, now)
+        scopes = {"", READ_ONLY, *(area_scope(area) for area in config.area_names)}
+        # Windows of an area no longer configured are ignored.
+        windows = tuple(window for window in store.windows(using, now) if window.scope in scopes)
         bypass_keys = tuple(
             (key, aware(expires))
             for key, expires in store.bypass_keys_in_force(using, now).values_list("pk", "expires")
@@ -134,12 +167,15 @@ def load(config: Config) -> Snapshot:
     rules = {name: dataclasses.replace(rule, members=members) for name, rule in rules.items()}
     return make_snapshot(
         config,
-        switch=active,
-        reason=reason,
+        switch=config.switch_name in on,
+        reason=reasons.pop(config.switch_name, ""),
         flag=rules.get(config.flag_name),
         exempt=rules.get(config.exempt_flag_name or ""),
         windows=windows,
         bypass_keys=bypass_keys,
+        read_only=config.read_only_switch_name in on,
+        areas=frozenset(area for area in config.area_names if config.area_switch_name(area) in on),
+        reasons=reasons,
     )
 
 
@@ -393,7 +429,9 @@ def _switch_saved(sender: Any, instance: Any, signal: Any, **kwargs: Any) -> Non
     """A switch was saved or deleted: when ours is now off, however that was done
     (waffle's admin and command too), the maintenance it held on ended, and its reason
     with it."""
-    if instance.name == get_config().switch_name and (signal is post_delete or not instance.active):
+    if instance.name in get_config().switch_names and (
+        signal is post_delete or not instance.active
+    ):
         store.clear_reason(instance.name, kwargs.get("using"))
 
 
@@ -413,7 +451,7 @@ def _members_changed(sender: Any, instance: Any, action: str, pk_set: Any, **kwa
 
 def _is_ours(name: str) -> bool:
     config = get_config()
-    return name == config.switch_name or name in config.flag_names
+    return name in config.switch_names or name in config.flag_names
 
 
 def _touches_our_groups(instance: Any, pk_set: Any) -> bool:

@@ -120,6 +120,8 @@ class Window:
     start: datetime | None = None
     end: datetime | None = None
     reason: str = ""
+    #: "" (site-wide), "read-only" or "area:<name>" (conf.READ_ONLY, conf.area_scope).
+    scope: str = ""
     #: Whether the audit trail already has this window's start / end (see audit.py).
     start_recorded: bool = field(default=True, compare=False)
     end_recorded: bool = field(default=True, compare=False)
@@ -136,7 +138,7 @@ class Window:
 
 @dataclass(frozen=True)
 class SiteState:
-    """What decides the site-wide state, as stored: the switch and every window."""
+    """What decides the state of one scope, as stored: its switch and its windows."""
 
     active: bool = False
     reason: str = ""
@@ -243,6 +245,25 @@ def move_stamp(using: str) -> None:
 def switch(name: str, using: str) -> Any:
     """The waffle Switch named ``name``, or None."""
     return get_waffle_switch_model()._default_manager.using(using).filter(name=name).first()
+
+
+def active_switches(names: Iterable[str], using: str) -> frozenset[str]:
+    """Which of the switches named ``names`` are on: one query."""
+    return frozenset(
+        get_waffle_switch_model()
+        ._default_manager.using(using)
+        .filter(name__in=list(names), active=True)
+        .values_list("name", flat=True)
+    )
+
+
+def reasons(scopes: Iterable[str], using: str) -> dict[str, str]:
+    """The reasons given for the maintenance of ``scopes`` (switch names) in force."""
+    return dict(
+        MaintenanceReason.objects.using(using)
+        .filter(scope__in=list(scopes))
+        .values_list("scope", "text")
+    )
 
 
 def switch_state(name: str, using: str) -> bool:
@@ -372,16 +393,20 @@ def pending_windows(using: str, now: datetime) -> QuerySet[MaintenanceWindow]:
     return queryset
 
 
-def windows(using: str, now: datetime | None = None) -> tuple[Window, ...]:
-    """Every stored window; with ``now``, only those not ended at ``now`` or whose end
-    the audit trail has not recorded yet."""
+def windows(
+    using: str, now: datetime | None = None, scope: str | None = None
+) -> tuple[Window, ...]:
+    """Every stored window (of ``scope`` unless it is None); with ``now``, only those
+    not ended at ``now`` or whose end the audit trail has not recorded yet."""
     queryset = MaintenanceWindow.objects.using(using)
     if now is not None:
         queryset = queryset.filter(_not_ended(now) | Q(end_recorded=False))
+    if scope is not None:
+        queryset = queryset.filter(scope=scope)
     return tuple(
-        Window(aware(start), aware(end), reason, start_recorded, end_recorded)
-        for start, end, reason, start_recorded, end_recorded in queryset.values_list(
-            "start", "end", "reason", "start_recorded", "end_recorded"
+        Window(aware(start), aware(end), reason, scope_, start_recorded, end_recorded)
+        for start, end, reason, scope_, start_recorded, end_recorded in queryset.values_list(
+            "start", "end", "reason", "scope", "start_recorded", "end_recorded"
         )
     )
 
@@ -399,12 +424,13 @@ def last_changes(using: str, limit: int) -> list[MaintenanceChange]:
     return list(MaintenanceChange.objects.using(using)[:limit])
 
 
-def read_site_state(switch_name: str, using: str) -> SiteState:
-    """The stored site-wide state (a missing switch reads as off)."""
+def read_site_state(switch_name: str, using: str, scope: str = "") -> SiteState:
+    """The stored state of ``scope`` (site-wide by default), whose switch is
+    ``switch_name`` (a missing switch reads as off)."""
     active = switch_state(switch_name, using)
     windows_ = tuple(
-        Window(start=window.start, end=window.end, reason=window.reason)
-        for window in windows(using)
+        Window(start=window.start, end=window.end, reason=window.reason, scope=scope)
+        for window in windows(using, scope=scope)
     )
     return SiteState(
         active=active, reason=reason(switch_name, using) if active else "", windows=windows_
@@ -419,9 +445,11 @@ def write_site_state(
     active: bool,
     reason: str | None = None,
     windows: tuple[Window, ...] | None = None,
+    scope: str = "",
 ) -> None:
-    """Save the switch and, unless ``windows`` is None, replace every window with
-    ``windows``, in one transaction; then flush waffle's cache for the switch.
+    """Save the switch and, unless ``windows`` is None, replace every window of
+    ``scope`` (site-wide by default) with ``windows``, in one transaction; then flush
+    waffle's cache for the switch.
 
     ``reason`` (shown to visitors) is kept when None while the switch stays on; turning
     the switch off forgets it (``clear_reason``, from the switch's post_save).
@@ -429,12 +457,13 @@ def write_site_state(
     using = write_alias()
     with transaction.atomic(using=using):
         if windows is not None:
-            MaintenanceWindow.objects.using(using).all().delete()
+            MaintenanceWindow.objects.using(using).filter(scope=scope).delete()
             for window in windows:
                 MaintenanceWindow(
                     start=for_database(window.start),
                     end=for_database(window.end),
                     reason=window.reason,
+                    scope=scope,
                 ).save(using=using)
         row = switch(switch_name, using)
         if row is None:
@@ -450,6 +479,21 @@ def write_site_state(
                 scope=switch_name, defaults={"text": reason}
             )
         transaction.on_commit(lambda: _flush_waffle_cache(row), using=using)
+
+
+def create_switches(names: Iterable[str], using: str) -> None:
+    """Create the switches named ``names`` that do not exist yet, off; existing rows are
+    left alone. No signal is sent: nothing changes for anyone."""
+    model = get_waffle_switch_model()
+    existing = set(
+        model._default_manager.using(using)
+        .filter(name__in=list(names))
+        .values_list("name", flat=True)
+    )
+    model._default_manager.using(using).bulk_create(
+        [model(name=name, active=False) for name in names if name not in existing],
+        ignore_conflicts=True,
+    )
 
 
 def _flush_waffle_cache(switch: Any) -> None:

@@ -18,3 +18,5 @@ DATABASES = {
     }
 }
 MAINTENANCE_WAFFLE_REFRESH_INTERVAL = 0.2
+# An area, for the propagation tests (migrate creates its switch).
+MAINTENANCE_WAFFLE_AREAS = {"checkout": [r"^/checkout/"]}

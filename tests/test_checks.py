@@ -14,7 +14,7 @@ from django.core.management import call_command
 from django.core.management.base import SystemCheckError
 from django.test import modify_settings, override_settings
 
-from maintenance_waffle.checks import check_installation, check_settings
+from maintenance_waffle.checks import check_areas, check_installation, check_settings
 from maintenance_waffle.conf import InstallationId, SettingsId
 from tests import no_waffle_settings
 from tests.checks_helpers import check_ids
@@ -107,6 +107,22 @@ BAD_SETTINGS = [
     ({"MAINTENANCE_WAFFLE_MEMBERSHIP_CACHE_SIZE": -1}, ["E017"]),
     ({"MAINTENANCE_WAFFLE_MEMBERSHIP_CACHE_SIZE": 2.5}, ["E017"]),
     ({"MAINTENANCE_WAFFLE_MEMBERSHIP_CACHE_SIZE": True}, ["E017"]),
+    ({"MAINTENANCE_WAFFLE_READ_ONLY_SWITCH": ""}, ["E009"]),
+    ({"MAINTENANCE_WAFFLE_READ_ONLY_SWITCH": "maintenance_mode"}, ["E010"]),
+    ({"MAINTENANCE_WAFFLE_READ_ONLY_ALLOWED_URLS": "^/login/"}, ["E012"]),
+    ({"MAINTENANCE_WAFFLE_READ_ONLY_ALLOWED_URLS": ["^/login/("]}, ["E013"]),
+    ({"MAINTENANCE_WAFFLE_AREAS": ["^/checkout/"]}, ["E018"]),
+    ({"MAINTENANCE_WAFFLE_AREAS": {"Checkout": ["^/checkout/"]}}, ["E018"]),
+    ({"MAINTENANCE_WAFFLE_AREAS": {"with space": ["^/x/"]}}, ["E018"]),
+    ({"MAINTENANCE_WAFFLE_AREAS": {1: ["^/x/"]}}, ["E018"]),
+    ({"MAINTENANCE_WAFFLE_AREAS": {"checkout": "^/checkout/"}}, ["E018"]),
+    ({"MAINTENANCE_WAFFLE_AREAS": {"checkout": []}}, ["E018"]),
+    ({"MAINTENANCE_WAFFLE_AREAS": {"checkout": ["^/checkout/("]}}, ["E013"]),
+    ({"MAINTENANCE_WAFFLE_AREAS": {"checkout": [42]}}, ["E013"]),
+    (
+        {"MAINTENANCE_WAFFLE_AREAS": {"a" * 50: ["^/x/"]}, "MAINTENANCE_WAFFLE_SWITCH": "s" * 60},
+        ["E018"],
+    ),
     ({"MAINTENANCE_MODE_IGNORE_TESTS": "yes"}, ["E004"]),
     ({"MAINTENANCE_MODE_GET_TEMPLATE_CONTEXT": "x.y"}, ["E014"]),
     ({"MAINTENANCE_MODE_STATE_BACKEND": "maintenance_mode.backends.CacheBackend"}, ["W002"]),
@@ -310,10 +326,41 @@ def test_subclass_counts_as_our_middleware():
 
 def test_installation_and_settings_ids_do_not_overlap():
     installation = check_ids(InstallationId)
-    assert sorted(installation) == ["E001", "E002", "W001"]
+    assert sorted(installation) == ["E001", "E002", "W001", "W004"]
     assert not set(installation) & set(check_ids(SettingsId))
 
 
 def test_every_settings_id_is_reachable():
     reached = {id_ for _, expected in BAD_SETTINGS for id_ in expected}
     assert reached == set(check_ids(SettingsId))
+
+
+# Areas over exempt paths -------------------------------------------------------------------
+
+
+def test_an_area_over_the_admin_is_a_warning(settings):
+    settings.MAINTENANCE_WAFFLE_AREAS = {"back-office": [r"^/admin/"], "checkout": [r"^/shop/"]}
+
+    (message,) = check_areas()
+
+    assert message.id == "maintenance_waffle.W004"
+    assert "MAINTENANCE_WAFFLE_AREAS['back-office'] covers /admin/" in message.msg
+    assert message.hint
+
+
+def test_areas_clear_of_exempt_paths_pass(settings):
+    settings.MAINTENANCE_WAFFLE_AREAS = {"checkout": [r"^/checkout/"]}
+    assert check_areas() == []
+
+
+def test_no_areas_no_work(settings):
+    settings.MAINTENANCE_WAFFLE_AREAS = {}
+    assert check_areas() == []
+
+
+def test_areas_without_the_admin_or_our_urls(settings):
+    settings.MAINTENANCE_WAFFLE_AREAS = {"everything": [r"^/"]}
+    settings.ROOT_URLCONF = "tests.urls_no_admin"
+
+    # Nothing is exempt by URL there: nothing to warn about.
+    assert check_areas() == []

@@ -1108,9 +1108,9 @@ def test_unwritable_missing_switch_is_a_command_error():
 # A real process: exit codes and output ---------------------------------------------------
 
 
-def test_process_settings_differ_only_in_the_database_and_interval():
+def test_process_settings_differ_only_in_the_database_interval_and_areas():
     names = {name for name in dir(test_settings) if name.isupper()}
-    changed = {"DATABASES", "MAINTENANCE_WAFFLE_REFRESH_INTERVAL"}
+    changed = {"DATABASES", "MAINTENANCE_WAFFLE_REFRESH_INTERVAL", "MAINTENANCE_WAFFLE_AREAS"}
     assert names | changed == {name for name in dir(process_settings) if name.isupper()}
     for name in names - changed:
         assert getattr(process_settings, name) == getattr(test_settings, name)

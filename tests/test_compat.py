@@ -1073,9 +1073,10 @@ def test_context_processor_on_the_503_page(http: Any, settings: Settings) -> Non
 
 
 def test_context_processor_without_a_request_state(rf: RequestFactory) -> None:
-    assert context_processor(rf.get("/")) == {"maintenance_mode": False}
+    off = {"maintenance_mode": False, "maintenance_read_only": False}
+    assert context_processor(rf.get("/")) == off
     set_maintenance_mode(True)
-    assert context_processor(rf.get("/")) == {"maintenance_mode": True}
+    assert context_processor(rf.get("/")) == {**off, "maintenance_mode": True}
 
 
 def direct_request(rf: RequestFactory, method: str, user: Any) -> HttpRequest:

@@ -103,6 +103,9 @@ def test_defaults_build_without_problems():
         max_staleness=300.0,
         membership_cache_size=10_000,
         trust_waffle_cookies=False,
+        read_only_switch_name="maintenance_mode_read_only",
+        read_only_allowed_url_patterns=(),
+        areas=(),
     )
 
 

@@ -106,3 +106,45 @@ def test_django_logs_the_503_and_the_filter_drops_it(
         assert [r.status_code for r in handler.records] == [404]  # type: ignore[attr-defined]
     finally:
         logger.removeHandler(handler)
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(
+    ("attributes", "method", "kept"),
+    [
+        ({"maintenance_area": "checkout"}, "get", False),
+        ({"maintenance_read_only": True}, "post", False),
+        # A 503 of a safe request in read-only mode is the view's own: kept.
+        ({"maintenance_read_only": True}, "get", True),
+        ({"maintenance_read_only": False, "maintenance_area": None}, "post", True),
+    ],
+)
+def test_503_of_read_only_mode_and_areas(
+    rf: RequestFactory, attributes: dict[str, Any], method: str, kept: bool
+) -> None:
+    request = getattr(rf, method)("/")
+    request.maintenance_mode = False
+    request.__dict__.update(attributes)
+
+    assert keeps(make_record(status_code=503, request=request)) is kept
+
+
+@pytest.mark.django_db
+def test_django_logs_read_only_and_area_503s_and_the_filter_drops_them(
+    client: Client, settings: Settings
+) -> None:
+    from maintenance_waffle.core import set_maintenance_mode, set_read_only
+
+    settings.MAINTENANCE_WAFFLE_AREAS = {"checkout": [r"^/page/"]}
+    handler = Collect()
+    handler.addFilter(RequireNotMaintenanceMode503())
+    logger = logging.getLogger("django.request")
+    logger.addHandler(handler)
+    try:
+        set_read_only(True)
+        set_maintenance_mode(True, area="checkout")
+        assert client.post("/").status_code == 503
+        assert client.get("/page/").status_code == 503
+        assert handler.records == []
+    finally:
+        logger.removeHandler(handler)

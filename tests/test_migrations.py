@@ -55,8 +55,12 @@ def test_exempt_flag_exempts_superusers_only():
     assert flag.note == "Who bypasses maintenance."
 
 
-def test_only_the_three_rows_exist():
-    assert list(Switch.objects.values_list("name", flat=True)) == ["maintenance_mode"]
+def test_only_our_rows_exist():
+    # The read-only switch comes from migrate's post_migrate (so do areas' switches).
+    assert sorted(Switch.objects.values_list("name", flat=True)) == [
+        "maintenance_mode",
+        "maintenance_mode_read_only",
+    ]
     assert sorted(Flag.objects.values_list("name", flat=True)) == [
         "maintenance_mode",
         "maintenance_mode_exempt",
@@ -95,7 +99,7 @@ def test_create_rows_keeps_existing_values():
     assert flag_values("maintenance_mode") == (True, False, False, False, None, False)
     assert Flag.objects.get(name="maintenance_mode").note == "mine"
     assert flag_values("maintenance_mode_exempt") == (None, False, True, False, None, False)
-    assert Switch.objects.count() == 1
+    assert Switch.objects.count() == 2
     assert Flag.objects.count() == 2
 
 

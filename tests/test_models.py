@@ -56,6 +56,25 @@ def test_full_clean_reports_the_end_on_its_field() -> None:
     assert info.value.message_dict == {"end": ["The end must come after the start."]}
 
 
+@pytest.mark.parametrize("scope", ["", "read-only", "area:checkout"])
+def test_clean_accepts_the_scopes_of_the_settings(settings, scope: str) -> None:
+    settings.MAINTENANCE_WAFFLE_AREAS = {"checkout": [r"^/checkout/"]}
+
+    MaintenanceWindow(start=START, scope=scope).full_clean()
+
+
+@pytest.mark.parametrize("scope", ["area:reports", "read_only", "checkout"])
+def test_clean_refuses_other_scopes(settings, scope: str) -> None:
+    settings.MAINTENANCE_WAFFLE_AREAS = {"checkout": [r"^/checkout/"]}
+
+    with pytest.raises(ValidationError) as info:
+        MaintenanceWindow(start=START, scope=scope).clean()
+
+    assert info.value.message_dict == {
+        "scope": ["Not a scope of maintenance here: use one of '', 'read-only', 'area:checkout'."]
+    }
+
+
 # Database constraints ------------------------------------------------------------------
 
 

@@ -112,9 +112,22 @@ def translations(entry: dict[str, str]) -> list[str]:
     return [text for key, text in entry.items() if key.startswith("msgstr")]
 
 
-def english_texts() -> dict[str, str]:
+def english_texts(scope: str = "") -> dict[str, str]:
+    """The page's sentences for the maintenance of ``scope``, in English."""
+    kind = "area:" if scope.startswith("area:") else scope
     with translation.override("en"):
-        return {key: str(text) for key, text in responses._TEXTS.items()}
+        texts = {**responses._TEXTS, **responses._SCOPE_TEXTS.get(kind, {})}
+        return {key: str(text) for key, text in texts.items()}
+
+
+def every_english_text() -> set[str]:
+    """Every sentence the maintenance response may say: each scope's page and detail."""
+    texts = {text for scope in SCOPES for text in english_texts(scope).values()}
+    with translation.override("en"):
+        return texts | {str(text) for text in responses._DETAILS.values()}
+
+
+SCOPES = ("", "read-only", "area:checkout")
 
 
 # Languages ---------------------------------------------------------------------------
@@ -158,11 +171,11 @@ def test_the_page_follows_the_visitors_language(
 def test_the_page_texts_come_from_the_catalogs(language: str) -> None:
     catalog = {entry["msgid"]: translations(entry)[0] for entry in read_po(po_path(language))}
 
-    with translation.override(language):
-        texts = responses.page_texts()
-
-    for key, msgid in english_texts().items():
-        assert texts[key] == escape(catalog[msgid]), key
+    for scope in SCOPES:
+        with translation.override(language):
+            texts = responses.page_texts(scope)
+        for key, msgid in english_texts(scope).items():
+            assert texts[key] == escape(catalog[msgid]), (scope, key)
 
 
 def test_the_texts_are_translated_once_per_language() -> None:
@@ -355,7 +368,7 @@ def test_every_message_is_translated(language: str) -> None:
     assert f"Language: {language}\n" in header["msgstr"]
     assert "Plural-Forms: nplurals=" in header["msgstr"]
     assert "charset=UTF-8" in header["msgstr"]
-    assert set(english_texts().values()) <= {entry["msgid"] for entry in messages}
+    assert every_english_text() <= {entry["msgid"] for entry in messages}
     assert [entry["msgid"] for entry in [header, *messages] if "fuzzy" in entry["flags"]] == []
     assert [entry["msgid"] for entry in messages if not all(translations(entry))] == []
 
