@@ -131,6 +131,25 @@ def areas_in_force(snapshot: Snapshot, now: datetime | None = None) -> frozenset
     }
 
 
+def held(snapshot: Snapshot, scope: str) -> bool:
+    """Whether the switch of ``scope`` ("" site-wide, "read-only", "area:<name>") is on."""
+    if scope == "":
+        return snapshot.switch
+    if scope == READ_ONLY:
+        return snapshot.read_only
+    return scope.removeprefix(AREA_PREFIX) in snapshot.areas
+
+
+def in_force(snapshot: Snapshot, config: Config, scope: str, now: datetime | None = None) -> bool:
+    """Whether ``scope`` is in maintenance at ``now``: its switch, or a window of its own
+    (site-wide: ``site_wide``, the ``MAINTENANCE_MODE`` setting first)."""
+    if scope == "":
+        return site_wide(snapshot, config, now)
+    if scope == READ_ONLY:
+        return read_only_in_force(snapshot, now)
+    return scope.removeprefix(AREA_PREFIX) in areas_in_force(snapshot, now)
+
+
 def area_of(path: str, snapshot: Snapshot, config: Config) -> str | None:
     """The first area (in the order of ``MAINTENANCE_WAFFLE_AREAS``) down for
     maintenance whose patterns match ``path``. A path outside every area costs one

@@ -323,6 +323,8 @@ def test_status_json_with_the_migrations_rows():
         "exempt_flag": DEFAULT_EXEMPT_FLAG,
         "bypass_links": 0,
         "changes": [],
+        "read_only": False,
+        "areas": {},
     }
 
 
@@ -340,6 +342,8 @@ def test_json_after_on(verbosity):
         "exempt_flag": DEFAULT_EXEMPT_FLAG,
         "bypass_links": 0,
         "changes": [],
+        "read_only": False,
+        "areas": {},
     }
 
 
@@ -385,6 +389,8 @@ def test_status_json_with_the_setting_and_targeting(settings):
         "exempt_flag": None,
         "bypass_links": 0,
         "changes": [],
+        "read_only": False,
+        "areas": {},
     }
 
 

@@ -13,9 +13,18 @@ from django.utils import timezone
 from maintenance_waffle import describe, store
 from maintenance_waffle.audit import changing
 from maintenance_waffle.bypass import create_link, parse_ttl, revoke_all
-from maintenance_waffle.conf import Config, get_config
-from maintenance_waffle.core import set_maintenance_mode
-from maintenance_waffle.decision import ends_at, site_wide, site_window
+from maintenance_waffle.conf import AREA_PREFIX, READ_ONLY, Config, area_scope, get_config
+from maintenance_waffle.core import check_area, set_maintenance_mode, set_read_only
+from maintenance_waffle.decision import (
+    areas_in_force,
+    ends_at,
+    held,
+    in_force,
+    read_only_in_force,
+    scope_window,
+    site_wide,
+    site_window,
+)
 from maintenance_waffle.models import Channel
 from maintenance_waffle.state import FlagRule, Snapshot, Window, aware, current_time, load
 
@@ -56,27 +65,65 @@ def _reason(config: Config, snapshot: Snapshot) -> str:
     return snapshot.reason or (window.reason if window else "")
 
 
-def _state_line(config: Config, snapshot: Snapshot) -> str:
+def _label(scope: str) -> str:
+    """How a scope's state line starts: "maintenance mode", "read-only mode",
+    "area checkout"."""
+    if scope == "":
+        return "maintenance mode"
+    if scope == READ_ONLY:
+        return "read-only mode"
+    return f"area {scope.removeprefix(AREA_PREFIX)}"
+
+
+def _scope_reason(config: Config, snapshot: Snapshot, scope: str) -> str:
+    """The reason given when ``scope`` was turned on (not a window's)."""
+    if scope == "":
+        return snapshot.reason
+    return snapshot.reasons.get(config.scope_switch_name(scope), "")
+
+
+def _scope_windows(snapshot: Snapshot, scope: str) -> tuple[Window, ...]:
+    return tuple(window for window in snapshot.windows if window.scope == scope)
+
+
+def _state_line(config: Config, snapshot: Snapshot, scope: str = "") -> str:
     """``maintenance mode: on``, as django-maintenance-mode prints it, then in words until
     when and the next window scheduled, e.g. ``maintenance mode: on (until turned off;
-    scheduled from 2026-12-05 10:00 to 12:00 UTC)``."""
+    scheduled from 2026-12-05 10:00 to 12:00 UTC)``; for read-only mode or an area the
+    same after ``read-only mode:`` or ``area checkout:``."""
     now = current_time()
-    line = f"maintenance mode: {'on' if site_wide(snapshot, config, now) else 'off'}"
-    if config.override is not None:
+    line = f"{_label(scope)}: {'on' if in_force(snapshot, config, scope, now) else 'off'}"
+    if scope == "" and config.override is not None:
         return line  # settings.MAINTENANCE_MODE decides: no window applies
     details = []
     upcoming = next(
-        (window for window in snapshot.windows if window.start and window.start > now), None
+        (
+            window
+            for window in _scope_windows(snapshot, scope)
+            if window.start and window.start > now
+        ),
+        None,
     )
-    in_force = site_window(snapshot, config, now)
-    if in_force is not None:
-        details.append(describe.until(in_force.end))
-    elif snapshot.switch and (upcoming is not None or snapshot.window_at(now) is not None):
+    holding = scope_window(snapshot, config, scope, now)
+    if holding is not None:
+        details.append(describe.until(holding.end))
+    elif held(snapshot, scope) and (
+        upcoming is not None or snapshot.window_at(now, scope) is not None
+    ):
         # The switch holds it on: no window's end ends it.
         details.append(describe.until(None))
     if upcoming is not None:
         details.append(f"scheduled {describe.window(upcoming.start, upcoming.end)}")
     return line + (f" ({'; '.join(details)})" if details else "")
+
+
+def _shown_scopes(config: Config, snapshot: Snapshot) -> tuple[str, ...]:
+    """The scopes ``status`` lists after the site-wide line: read-only mode and every
+    area, once the project has areas or uses read-only mode or an area; until then
+    ``status`` prints django-maintenance-mode's one line."""
+    if not (config.areas or snapshot.scoped):
+        return ()
+    return (READ_ONLY, *(area_scope(area) for area in config.area_names))
 
 
 def _bypass_path() -> str:
@@ -97,8 +144,8 @@ def _create_link(ttl: timedelta, path: str, base_url: str) -> dict[str, str]:
 
 class Command(BaseCommand):
     help = (
-        "Turn maintenance mode on or off, or show its status: "
-        "python manage.py maintenance_mode <on|off|status>"
+        "Turn maintenance mode (or, with --read-only or --area, read-only mode or one "
+        "area) on or off, or show its status: python manage.py maintenance_mode <on|off|status>"
     )
 
     def add_arguments(self, parser: CommandParser) -> None:
@@ -109,6 +156,17 @@ class Command(BaseCommand):
         parser.add_argument("--end", help="with 'on': when maintenance ends by itself (ISO 8601)")
         parser.add_argument(
             "--reason", help="with 'on': why, shown to visitors on the maintenance page"
+        )
+        scope = parser.add_mutually_exclusive_group()
+        scope.add_argument(
+            "--area",
+            metavar="NAME",
+            help="with 'on' or 'off': only this area of settings.MAINTENANCE_WAFFLE_AREAS",
+        )
+        scope.add_argument(
+            "--read-only",
+            action="store_true",
+            help="with 'on' or 'off': read-only mode (unsafe requests get the maintenance page)",
         )
         parser.add_argument(
             "--interactive",
@@ -140,6 +198,10 @@ class Command(BaseCommand):
             raise CommandError("--reason can only be used with 'on' state")
         if (options["start"] is not None or options["end"] is not None) and state not in ON:
             raise CommandError("--start / --end options can only be used with 'on' state")
+        if (options["area"] is not None or options["read_only"]) and state == "status":
+            raise CommandError("--area / --read-only can only be used with 'on' or 'off' state")
+        config = get_config()
+        scope = self._scope(config, options)
         ttl = None
         bypass_path = ""
         if options["bypass_ttl"] is not None:
@@ -150,14 +212,13 @@ class Command(BaseCommand):
             # Before changing anything: an error must leave the state as it was.
             bypass_path = _bypass_path()
         self.verbosity = options["verbosity"]
-        config = get_config()
         snapshot = self._read(config)
         link = None
         with changing(Channel.COMMAND, reason=options["reason"]):
-            if state in ON + OFF and self._change(config, snapshot, state in ON, options):
+            if state in ON + OFF and self._change(config, snapshot, scope, state in ON, options):
                 snapshot = self._read(config)
                 if self.verbosity >= 1 and not options["json"]:
-                    self.stdout.write(_state_line(config, snapshot))
+                    self.stdout.write(_state_line(config, snapshot, scope))
             if options["revoke_bypass"]:
                 count = revoke_all(Channel.COMMAND)
                 if self.verbosity >= 1 and not options["json"]:
@@ -177,6 +238,19 @@ class Command(BaseCommand):
         elif state == "status":
             self._print_status(config, snapshot)
 
+    def _scope(self, config: Config, options: dict[str, Any]) -> str:
+        """The scope ``on``/``off`` change: "" (site-wide), read-only mode or an area."""
+        if options["read_only"]:
+            return READ_ONLY
+        area = options["area"]
+        if area is None:
+            return ""
+        try:
+            check_area(config, area)  # before changing anything
+        except ValueError as error:
+            raise CommandError(str(error)) from error
+        return area_scope(area)
+
     def _read(self, config: Config) -> Snapshot:
         try:
             return load(config)
@@ -184,30 +258,52 @@ class Command(BaseCommand):
             raise CommandError(f"Unable to read the maintenance state: {error}") from error
 
     def _change(
-        self, config: Config, snapshot: Snapshot, value: bool, options: dict[str, Any]
+        self,
+        config: Config,
+        snapshot: Snapshot,
+        scope: str,
+        value: bool,
+        options: dict[str, Any],
     ) -> bool:
-        """Set the state unless it already is so; True when something was written."""
+        """Set the state of ``scope`` unless it already is so; True when something was
+        written."""
         word = "on" if value else "off"
+        label = _label(scope)
         scheduling = options["start"] is not None or options["end"] is not None
-        same_reason = options["reason"] is None or options["reason"] == snapshot.reason
-        unchanged = site_wide(snapshot, config) == value and not snapshot.windows
+        same_reason = options["reason"] is None or options["reason"] == _scope_reason(
+            config, snapshot, scope
+        )
+        unchanged = in_force(snapshot, config, scope) == value and not _scope_windows(
+            snapshot, scope
+        )
         if unchanged and not scheduling and same_reason:
             if self.verbosity >= 3 and not options["json"]:
-                self.stdout.write(f"maintenance mode is already {word}")
+                self.stdout.write(f"{label} is already {word}")
             elif self.verbosity >= 1 and not options["json"]:
-                self.stdout.write(f"maintenance mode: {word}")
+                self.stdout.write(f"{label}: {word}")
             return False
         if options["interactive"]:
+            if scope.startswith(AREA_PREFIX):
+                label = f"maintenance of area {scope.removeprefix(AREA_PREFIX)!r}"
             try:
-                answer = input(f"maintenance mode {word}? (y/N) ")
+                answer = input(f"{label} {word}? (y/N) ")
             except EOFError:
                 answer = ""
             if not answer.strip().lower().startswith("y"):
                 if self.verbosity >= 3 and not options["json"]:
-                    self.stdout.write(_state_line(config, snapshot))
+                    self.stdout.write(_state_line(config, snapshot, scope))
                 return False
         try:
-            set_maintenance_mode(value, options["start"], options["end"], reason=options["reason"])
+            if scope == READ_ONLY:
+                set_read_only(value, options["start"], options["end"], reason=options["reason"])
+            else:
+                set_maintenance_mode(
+                    value,
+                    options["start"],
+                    options["end"],
+                    reason=options["reason"],
+                    area=scope.removeprefix(AREA_PREFIX) or None,
+                )
         except (ImproperlyConfigured, TypeError, ValueError) as error:
             raise CommandError(str(error)) from error
         except DatabaseError as error:
@@ -218,22 +314,39 @@ class Command(BaseCommand):
         if self.verbosity < 1:
             return
         self.stdout.write(_state_line(config, snapshot))
-        if self.verbosity < 2:
-            return
-        using = store.read_alias()
-        if config.override is not None:
-            self.stdout.write("  set by settings.MAINTENANCE_MODE")
-        self.stdout.write(f"  switch {config.switch_name!r}: {'on' if snapshot.switch else 'off'}")
-        if snapshot.reason:
-            self.stdout.write(f"  reason: {snapshot.reason}")
+        if self.verbosity >= 2:
+            self._print_details(config, snapshot)
+        for scope in _shown_scopes(config, snapshot):
+            self.stdout.write(_state_line(config, snapshot, scope))
+            if self.verbosity >= 2:
+                self._print_scope_details(config, snapshot, scope)
+
+    def _print_windows(self, snapshot: Snapshot, scope: str) -> None:
         now = current_time()
-        for window in snapshot.windows:
+        for window in _scope_windows(snapshot, scope):
             if window.end is not None and window.end <= now:
                 continue  # over; only kept until the audit trail has its end
             self.stdout.write(
                 f"  window: {describe.window(window.start, window.end)}"
                 + (f" ({window.reason})" if window.reason else "")
             )
+
+    def _print_scope_details(self, config: Config, snapshot: Snapshot, scope: str) -> None:
+        name = config.scope_switch_name(scope)
+        self.stdout.write(f"  switch {name!r}: {'on' if held(snapshot, scope) else 'off'}")
+        reason = _scope_reason(config, snapshot, scope)
+        if reason:
+            self.stdout.write(f"  reason: {reason}")
+        self._print_windows(snapshot, scope)
+
+    def _print_details(self, config: Config, snapshot: Snapshot) -> None:
+        using = store.read_alias()
+        if config.override is not None:
+            self.stdout.write("  set by settings.MAINTENANCE_MODE")
+        self.stdout.write(f"  switch {config.switch_name!r}: {'on' if snapshot.switch else 'off'}")
+        if snapshot.reason:
+            self.stdout.write(f"  reason: {snapshot.reason}")
+        self._print_windows(snapshot, "")
         for label, name, rule in (
             ("targeted flag", config.flag_name, snapshot.flag),
             ("exempt flag", config.exempt_flag_name, snapshot.exempt),
@@ -264,6 +377,8 @@ class Command(BaseCommand):
             "ends_at": _iso(ends_at(snapshot, config)),
             "window": _window_json(snapshot.next_window(current_time())),
             "reason": _reason(config, snapshot) or None,
+            "read_only": read_only_in_force(snapshot),
+            "areas": {area: area in areas_in_force(snapshot) for area in config.area_names},
             "flag": _flag_json(snapshot.flag),
             "exempt_flag": _flag_json(snapshot.exempt),
             "bypass_links": len(snapshot.bypass_keys),
