@@ -20,16 +20,35 @@ from waffle import get_waffle_flag_model, get_waffle_switch_model
 
 from maintenance_waffle import bypass, decision, describe, store
 from maintenance_waffle.audit import changing, flag_description
-from maintenance_waffle.conf import get_config
-from maintenance_waffle.core import set_maintenance_mode, settable
+from maintenance_waffle.conf import AREA_PREFIX, READ_ONLY, area_scope, get_config
+from maintenance_waffle.core import set_maintenance_mode, set_read_only, settable
 from maintenance_waffle.models import (
     Channel,
     Maintenance,
     MaintenanceChange,
     MaintenanceWindow,
 )
-from maintenance_waffle.state import state
+from maintenance_waffle.state import Snapshot, state
 from maintenance_waffle.store import Window, aware, current_time
+
+
+def scopes() -> list[str]:
+    """The scopes besides the whole site: read-only mode, then each configured area."""
+    return [READ_ONLY, *(area_scope(area) for area in get_config().area_names)]
+
+
+def scope_in_words(scope: str) -> str:
+    """E.g. "whole site", "read-only mode", "area checkout"."""
+    if scope == "":
+        return _("whole site")
+    if scope == READ_ONLY:
+        return _("read-only mode")
+    return _("area %(area)s") % {"area": scope.removeprefix(AREA_PREFIX)}
+
+
+def scope_choices() -> list[tuple[str, str]]:
+    """What a window may be for: the whole site (""), read-only mode, each area."""
+    return [("", _("whole site")), *((scope, scope_in_words(scope)) for scope in scopes())]
 
 
 def window_status(obj: MaintenanceWindow) -> str:
@@ -51,10 +70,25 @@ class MaintenanceWindowAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
     class Media:
         css = {"all": [STYLE]}
 
-    list_display = ("start", "end", "reason", "status")
+    list_display = ("start", "end", "reason", "scope_in_words", "status")
     search_fields = ("reason",)
     date_hierarchy = "start"
     ordering = ("-start",)
+
+    def formfield_for_dbfield(self, db_field: Any, request: HttpRequest, **kwargs: Any) -> Any:
+        if db_field.name == "scope":
+            # The scopes of this project's settings (the model cannot list them).
+            return forms.ChoiceField(
+                label=capfirst(db_field.verbose_name),
+                choices=scope_choices(),
+                required=False,
+                initial="",
+            )
+        return super().formfield_for_dbfield(db_field, request, **kwargs)
+
+    @admin.display(description=gettext_lazy("for"))
+    def scope_in_words(self, obj: MaintenanceWindow) -> str:
+        return scope_in_words(obj.scope)
 
     @admin.display(description=gettext_lazy("status"))
     def status(self, obj: MaintenanceWindow) -> str:
@@ -170,8 +204,15 @@ class ReasonForm(ActionForm):
 class ScheduleForm(ReasonForm):
     start = forms.DateTimeField(required=False)
     end = forms.DateTimeField(required=False)
-    field_order = ("start", "end", "reason")
+    #: "" (the whole site, by default), read-only mode or an area.
+    scope = forms.ChoiceField(required=False)
+    # Last: the form's own errors (about the start and end) focus the start.
+    field_order = ("start", "end", "reason", "scope")
     ids = "id_window_%s"
+
+    def __init__(self, data: Any = None) -> None:
+        super().__init__(data)
+        cast(forms.ChoiceField, self.fields["scope"]).choices = scope_choices()
 
     def clean(self) -> dict[str, Any]:
         data = self.cleaned_data
@@ -190,7 +231,10 @@ class ScheduleForm(ReasonForm):
 
     def summary(self) -> list[tuple[str, str]]:
         window = describe.window(self.cleaned_data["start"], self.cleaned_data["end"])
-        return [(_("When"), capfirst(window)), *super().summary()]
+        found = [(_("When"), capfirst(window)), *super().summary()]
+        if self.cleaned_data["scope"]:
+            found.insert(0, (_("For"), capfirst(scope_in_words(self.cleaned_data["scope"]))))
+        return found
 
 
 class WindowForm(ActionForm):
@@ -216,6 +260,8 @@ class WindowForm(ActionForm):
     def summary(self) -> list[tuple[str, str]]:
         window = self.cleaned_data["window"]
         found = [(_("Window"), capfirst(describe.window(window.start, window.end)))]
+        if window.scope:
+            found.insert(0, (_("For"), capfirst(scope_in_words(window.scope))))
         if window.reason:
             found.append((_("Reason shown to visitors"), window.reason))
         return found
@@ -241,6 +287,76 @@ class RevokeForm(ActionForm):
         return [(_("Links in force"), str(count))]
 
 
+def scope_action(scope: str, *, on: bool) -> str:
+    """The button, and the title of its confirmation, that turns ``scope`` on or off."""
+    if scope == READ_ONLY:
+        return _("Turn read-only mode on") if on else _("Turn read-only mode off")
+    area = {"area": scope.removeprefix(AREA_PREFIX)}
+    if on:
+        return _("Put area %(area)s into maintenance") % area
+    return _("End the maintenance of area %(area)s") % area
+
+
+class ScopeForm(ActionForm):
+    """Read-only mode's or an area's button: the scope it is for, as a hidden field."""
+
+    scope = forms.CharField(required=False)
+
+    def clean_scope(self) -> str:
+        scope = str(self.cleaned_data["scope"])
+        if scope not in scopes():
+            raise ValidationError(_("Unknown maintenance scope."))
+        return scope
+
+    def title(self, label: Promise) -> str:
+        return scope_action(self.cleaned_data["scope"], on=False)
+
+
+class ScopeReasonForm(ScopeForm):
+    reason = forms.CharField(required=False, max_length=500)
+
+    def title(self, label: Promise) -> str:
+        return scope_action(self.cleaned_data["scope"], on=True)
+
+    def summary(self) -> list[tuple[str, str]]:
+        reason = self.cleaned_data["reason"]
+        return [(_("Reason shown to visitors"), reason)] if reason else []
+
+
+def _set_scope(
+    request: HttpRequest,
+    scope: str,
+    value: bool,
+    start: datetime | None = None,
+    end: datetime | None = None,
+    reason: str | None = None,
+) -> None:
+    """The API call for ``scope``: the whole site, read-only mode or an area."""
+    if scope == READ_ONLY:
+        set_read_only(value, start, end, reason=reason, user=request.user)
+    else:
+        area = scope.removeprefix(AREA_PREFIX) if scope else None
+        set_maintenance_mode(value, start, end, reason=reason, user=request.user, area=area)
+
+
+def _scope_on(request: HttpRequest, data: dict[str, Any]) -> str:
+    _set_scope(request, data["scope"], True, reason=data["reason"])
+    if data["scope"] == READ_ONLY:
+        return _("Read-only mode is on.")
+    return _("Area %(area)s is down for maintenance.") % {
+        "area": data["scope"].removeprefix(AREA_PREFIX)
+    }
+
+
+def _scope_off(request: HttpRequest, data: dict[str, Any]) -> str:
+    _set_scope(request, data["scope"], False)
+    if data["scope"] == READ_ONLY:
+        return _("Read-only mode is off.")
+    return _("The maintenance of area %(area)s is over.") % {
+        "area": data["scope"].removeprefix(AREA_PREFIX)
+    }
+
+
 def _turn_on(request: HttpRequest, data: dict[str, Any]) -> str:
     set_maintenance_mode(True, reason=data["reason"], user=request.user)
     return _("Maintenance mode is on.")
@@ -252,8 +368,8 @@ def _turn_off(request: HttpRequest, data: dict[str, Any]) -> str:
 
 
 def _schedule(request: HttpRequest, data: dict[str, Any]) -> str:
-    # The API's rules: the window replaces the switch and every other window.
-    set_maintenance_mode(True, data["start"], data["end"], reason=data["reason"], user=request.user)
+    # The API's rules: the window replaces the switch and every other window of its scope.
+    _set_scope(request, data["scope"], True, data["start"], data["end"], data["reason"])
     return _("The window is scheduled.")
 
 
@@ -286,7 +402,8 @@ class Action(NamedTuple):
     label: Promise
     perform: Callable[[HttpRequest, dict[str, Any]], str]
     form: type[ActionForm] = ActionForm
-    #: Changes the site-wide state, which settings.MAINTENANCE_MODE may fix.
+    #: Changes the site-wide state, which settings.MAINTENANCE_MODE may fix (unless it
+    #: is given another scope).
     site_wide: bool = False
 
 
@@ -296,6 +413,8 @@ ACTIONS = {
     "schedule": Action(
         gettext_lazy("Schedule a maintenance window"), _schedule, ScheduleForm, site_wide=True
     ),
+    "scope_on": Action(gettext_lazy("Turn on"), _scope_on, ScopeReasonForm),
+    "scope_off": Action(gettext_lazy("Turn off"), _scope_off, ScopeForm),
     "end_window": Action(gettext_lazy("End this window now"), _end_window, WindowForm),
     "bypass": Action(gettext_lazy("Create a secret bypass link"), _create_bypass_link, BypassForm),
     "revoke": Action(gettext_lazy("Revoke every bypass link"), _revoke_bypass_links, RevokeForm),
@@ -330,6 +449,7 @@ class MaintenanceAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
         using = store.read_alias()
         now = current_time()
         snapshot = state.get(config)
+        setting = config.override
         site_wide = decision.site_wide(snapshot, config, now)
         flags = store.flags(config.flag_names, using)
         forms_ = {"on": ReasonForm(), "schedule": ScheduleForm(), "bypass": BypassForm()}
@@ -343,7 +463,7 @@ class MaintenanceAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
             "until": describe.until(decision.ends_at(snapshot, config, now))
             if site_wide and config.override is None
             else "",
-            "setting": config.override,
+            "setting": setting,
             "switch": store.switch(config.switch_name, using),
             "reason": store.reason(config.switch_name, using),
             "flag": flags.get(config.flag_name),
@@ -351,11 +471,17 @@ class MaintenanceAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
             "flag_description": flag_description(flags.get(config.flag_name)),
             "exempt_description": flag_description(flags.get(config.exempt_flag_name or "")),
             "config": config,
+            "scopes": _scope_rows(snapshot, using, now),
+            # The whole site is not for the dashboard to schedule while the setting fixes it.
+            "scope_choices": [
+                (value, label) for value, label in scope_choices() if value or setting is None
+            ],
             "windows": [
                 {
                     "window": window,
                     "status": window_status(window),
                     "upcoming": upcoming(window, now),
+                    "scope": scope_in_words(window.scope),
                 }
                 for window in store.pending_windows(using, now)
             ],
@@ -378,7 +504,9 @@ class MaintenanceAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
         if action is None:
             messages.error(request, _("Unknown action."))
             return HttpResponseRedirect(request.path)
-        if action.site_wide and not settable():
+        # A window of read-only mode or an area (the schedule form's scope) is not locked.
+        scoped = "scope" in action.form.base_fields and request.POST.get("scope")
+        if action.site_wide and not scoped and not settable():
             messages.error(request, _("Maintenance mode is set by settings.MAINTENANCE_MODE."))
             return HttpResponseRedirect(request.path)
         form = action.form(request.POST)
@@ -417,6 +545,43 @@ class MaintenanceAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
             "fields": {field: form.data.get(field, "") for field in form.fields},
         }
         return TemplateResponse(request, "admin/maintenance_waffle/confirm_action.html", context)
+
+
+def _scope_rows(snapshot: Snapshot, using: str, now: datetime) -> list[dict[str, Any]]:
+    """Read-only mode and each area: on or off, until when, why, the switch."""
+    config = get_config()
+    rows = []
+    for scope in scopes():
+        area = scope.removeprefix(AREA_PREFIX)
+        switch_name = config.scope_switch_name(scope)
+        on = decision.in_force(snapshot, config, scope, now)
+        if scope == READ_ONLY:
+            state_ = _("Read-only mode is on.") if on else _("Read-only mode is off.")
+        else:
+            state_ = (
+                _("Area %(area)s is down for maintenance.")
+                if on
+                else _("Area %(area)s is not in maintenance.")
+            ) % {"area": area}
+        window = decision.scope_window(snapshot, config, scope, now) if on else None
+        reason = ""
+        if on:
+            reason = window.reason if window is not None else store.reason(switch_name, using)
+        rows.append(
+            {
+                "scope": scope,
+                "label": scope_in_words(scope),
+                "id": scope.replace(":", "-"),
+                "on": on,
+                "state": state_,
+                "until": describe.until(None if window is None else window.end) if on else "",
+                "reason": reason,
+                "switch_name": switch_name,
+                "switch": store.switch(switch_name, using),
+                "action": scope_action(scope, on=not on),
+            }
+        )
+    return rows
 
 
 def _settings_exemptions() -> list[str]:

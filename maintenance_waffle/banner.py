@@ -16,8 +16,15 @@ from django.http.response import HttpResponseBase
 from django.template.loader import render_to_string
 
 from maintenance_waffle import describe
-from maintenance_waffle.conf import Config, get_config
-from maintenance_waffle.decision import ends_at, site_wide, under_admin_site
+from maintenance_waffle.conf import READ_ONLY, Config, get_config
+from maintenance_waffle.decision import (
+    areas_in_force,
+    ends_at,
+    read_only_in_force,
+    scope_ends_at,
+    site_wide,
+    under_admin_site,
+)
 from maintenance_waffle.state import Snapshot, current_time, state
 
 TEMPLATE = "maintenance_waffle/admin/banner.html"
@@ -47,9 +54,12 @@ def context(
     snapshot: Snapshot, config: Config, now: datetime | None = None, user: Any = None
 ) -> dict[str, Any]:
     """The banner template's context: whether maintenance is on and until when, else the
-    window coming up, in words; whether ``user`` may open the dashboard."""
+    window coming up, in words; whether read-only mode is on and until when; the areas
+    down for maintenance; whether ``user`` may open the dashboard."""
     now = now or current_time()
     on = site_wide(snapshot, config, now)
+    read_only = read_only_in_force(snapshot, now)
+    down = areas_in_force(snapshot, now)
     window = snapshot.next_window(now)
     upcoming = ""
     if not on and config.override is None and window is not None and not window.covers(now):
@@ -63,22 +73,29 @@ def context(
         "window": window,
         "upcoming": upcoming,
         "flag_possible": not snapshot.switch and not snapshot.idle and window is None,
+        "read_only": read_only,
+        "read_only_until": describe.until(scope_ends_at(snapshot, config, READ_ONLY, now))
+        if read_only
+        else "",
+        # In the order of MAINTENANCE_WAFFLE_AREAS.
+        "areas": [area for area in config.area_names if area in down],
         "dashboard_link": user is not None and may_open_dashboard(user),
     }
 
 
 def for_request(request: HttpRequest) -> dict[str, Any] | None:
     """The banner's context when ``request`` is for an admin page, by active staff, and
-    maintenance is on or a window is coming up; None otherwise (the login page gets
-    none). May refresh the snapshot and load the user: call it where blocking is
-    allowed."""
+    maintenance is on or a window is coming up, or read-only mode or an area is on; None
+    otherwise (the login page gets none). May refresh the snapshot and load the user:
+    call it where blocking is allowed."""
     config = get_config()
     snapshot = state.get(config)
     # Only these say anything: nothing to do while at most the targeted flag applies.
-    if not (snapshot.switch or snapshot.windows or config.override):
+    if not (snapshot.switch or snapshot.windows or config.override or snapshot.scoped):
         return None
     banner = context(snapshot, config)
-    if not ((banner["on"] or banner["upcoming"]) and under_admin_site(request, config)):
+    shown = banner["on"] or banner["upcoming"] or banner["read_only"] or banner["areas"]
+    if not (shown and under_admin_site(request, config)):
         return None
     user = getattr(request, "user", None)
     if not (user is not None and user.is_active and user.is_staff):

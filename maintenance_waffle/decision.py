@@ -111,6 +111,14 @@ def scope_window(
     return snapshot.window_at(now or current_time(), scope)
 
 
+def scope_ends_at(
+    snapshot: Snapshot, config: Config, scope: str, now: datetime | None = None
+) -> datetime | None:
+    """``ends_at`` for any scope: the end of the window holding it in maintenance."""
+    window = scope_window(snapshot, config, scope, now)
+    return None if window is None else window.end
+
+
 def read_only_in_force(snapshot: Snapshot, now: datetime | None = None) -> bool:
     """Whether read-only mode is on: its switch, or one of its windows covering ``now``."""
     return snapshot.read_only or (

@@ -131,6 +131,25 @@ def test_a_window_added_in_the_admin_starts_maintenance_at_once(
     assert statuses(admin_client) == {"Reindexing": "active"}
 
 
+def test_a_window_for_an_area_added_in_the_admin(
+    admin_client: Client, client: Client, settings: Any
+) -> None:
+    settings.MAINTENANCE_WAFFLE_AREAS = {"checkout": [r"^/page/"]}
+    now = timezone.now()
+    form = add_form(now - timedelta(hours=1), now + timedelta(hours=1), "Payments")
+
+    refused = admin_client.post(ADD, {**form, "scope": "area:reports"})
+    response = admin_client.post(ADD, {**form, "scope": "area:checkout"})
+
+    assert refused.status_code == 200  # the form again, with the error
+    assert "Select a valid choice." in refused.content.decode()
+    assert response.status_code == 302
+    assert MaintenanceWindow.objects.get().scope == "area:checkout"
+    assert client.get("/page/").status_code == 503
+    assert client.get("/").status_code == 200
+    assert "area checkout" in admin_client.get(CHANGELIST).content.decode()
+
+
 def test_deleting_the_window_in_the_admin_ends_maintenance_at_once(
     admin_client: Client, client: Client
 ) -> None:
@@ -409,7 +428,8 @@ def test_the_dashboard_without_a_switch(admin_client: Client) -> None:
     content = page(admin_client)
 
     assert "<code>maintenance_mode</code>: off" in content
-    assert not re.search(r"/admin/waffle/switch/\d+/change/", content)
+    site_wide = content.split('id="scopes-heading"', 1)[0]  # read-only mode's switch follows
+    assert not re.search(r"/admin/waffle/switch/\d+/change/", site_wide)
 
 
 def test_the_dashboard_lists_active_and_upcoming_windows(admin_client: Client) -> None:
@@ -531,9 +551,11 @@ def test_the_dashboard_with_the_setting(admin_client: Client, settings: Any) -> 
 
     assert "Fixed by settings.MAINTENANCE_MODE: it cannot be changed here." in content
     assert '<p class="state on">' in content
-    for action in ("on", "off", "schedule"):
+    for action in ("on", "off"):
         assert f'name="action" value="{action}"' not in content
     assert 'name="action" value="bypass"' in content
+    # Windows of read-only mode and areas only (tests/test_admin_scopes.py).
+    assert '<option value="">' not in form_of(content, "schedule")
 
 
 def test_the_dashboard_names_the_time_zone(admin_client: Client, settings: Any) -> None:
@@ -555,7 +577,7 @@ def test_every_column_of_the_windows_has_a_header(admin_client: Client) -> None:
     table = content.split('id="windows-heading"', 1)[1].split("</table>", 1)[0]
     headers = re.findall(r"<th[^>]*>(.*?)</th>", table)
     cells = re.findall(r"<td>", table)
-    assert len(headers) == len(cells) == 5
+    assert len(headers) == len(cells) == 6
     assert all(re.sub(r"<[^>]+>", "", header).strip() for header in headers)
     assert headers[-1] == '<span class="visually-hidden">actions</span>'
 

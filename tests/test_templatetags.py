@@ -31,6 +31,9 @@ def test_the_tags_context() -> None:
         "window": None,
         "upcoming": "",
         "flag_possible": False,
+        "read_only": False,
+        "read_only_until": "",
+        "areas": [],
         "dashboard_link": False,
     }
     set_switch(True)

@@ -140,7 +140,7 @@ def test_the_admin_pages_from_a_quiet_state(audit: Callable[[], Audit]) -> None:
     page = check.page
     check("dashboard")
 
-    page.get_by_label("Reason shown to visitors").fill("Upgrading the database")
+    page.get_by_label("Reason shown to visitors", exact=True).fill("Upgrading the database")
     check.confirmation("confirm on", "Turn maintenance on")
     fill_window(page, 1, 2)
     check.confirmation("confirm schedule", "Schedule a window")

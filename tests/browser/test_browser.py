@@ -122,7 +122,7 @@ def test_operator_flow(
     assert banner.count() == 0
 
     # On, with a reason, after a confirmation page.
-    operator.get_by_label("Reason shown to visitors").fill(REASON)
+    operator.get_by_label("Reason shown to visitors", exact=True).fill(REASON)
     operator.get_by_role("button", name="Turn maintenance on").click()
     operator.get_by_text("Please confirm:").wait_for()
     assert REASON in operator.locator("#content-main").inner_text()
