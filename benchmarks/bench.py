@@ -7,6 +7,7 @@ the figure kept is the median over ROUNDS rounds. Results go to stdout as a tabl
 benchmarks/results/latest.json.
 
     make bench                      # or: python benchmarks/bench.py [--rounds 9] [--requests 2000]
+    python benchmarks/bench.py --variants mw-off,mw-scoped-off    # some variants (and bare)
 """
 
 from __future__ import annotations
@@ -31,11 +32,38 @@ VARIANTS = {
     "dmm-cache-off": "django-maintenance-mode 0.23, cache backend, off (200)",
     "dmm-file-on": "django-maintenance-mode 0.23, file backend, on (503)",
     "mw-off": "maintenance_waffle, off (200)",
+    "mw-scoped-off": "maintenance_waffle, off, read-only mode and two areas configured (200)",
     "mw-on": "maintenance_waffle, on, anonymous (503, packaged page)",
     "mw-on-exempt": "maintenance_waffle, on, exempt superuser (200)",
     "mw-flag50": "maintenance_waffle, targeted flag at 50 %, anonymous (503 or 200)",
     "mw-sync-on": "maintenance_waffle declared sync-only, as django-maintenance-mode is (503)",
 }
+
+#: Settings a variant adds to benchmarks/settings.py: each such variant's worker runs with
+#: a settings module of its own, written in its directory, that imports those and sets these.
+EXTRA_SETTINGS: dict[str, dict[str, Any]] = {
+    # Everything of read-only mode and the areas that is configured, with all of it off:
+    # what the off path costs a project that uses them. The requests' path, "/", is in
+    # neither area.
+    "mw-scoped-off": {
+        "MAINTENANCE_WAFFLE_AREAS": {
+            "checkout": [r"^/checkout/", r"^/api/orders/"],
+            "reports": [r"^/reports/"],
+        },
+        "MAINTENANCE_WAFFLE_READ_ONLY_ALLOWED_URLS": (r"^/accounts/login/$",),
+    },
+}
+
+
+def settings_module(variant: str, home: Path) -> str:
+    """The name of the variant's settings module, importable from home and ROOT."""
+    extra = EXTRA_SETTINGS.get(variant)
+    if extra is None:
+        return "benchmarks.settings"
+    lines = ["from benchmarks.settings import *  # noqa: F403", ""]
+    lines += [f"{name} = {value!r}" for name, value in extra.items()]
+    (home / "variant_settings.py").write_text("\n".join(lines) + "\n")
+    return "variant_settings"
 
 
 class Worker:
@@ -47,8 +75,8 @@ class Worker:
             **os.environ,
             "BENCH_VARIANT": variant,
             "BENCH_DIRECTORY": str(home),
-            "DJANGO_SETTINGS_MODULE": "benchmarks.settings",
-            "PYTHONPATH": str(ROOT),
+            "DJANGO_SETTINGS_MODULE": settings_module(variant, home),
+            "PYTHONPATH": os.pathsep.join((str(ROOT), str(home))),
         }
         self.process = subprocess.Popen(
             [sys.executable, str(ROOT / "benchmarks" / "worker.py")],
@@ -120,27 +148,43 @@ def measure(mode: str, rounds: int, requests: int, variants: list[str]) -> dict[
 
 
 def ratios(results: dict[str, Any]) -> dict[str, float | None]:
+    """The ratios of TARGETS whose variants were measured (all of them by default)."""
+
     def us(variant: str) -> float:
         return float(results[variant]["us_per_request"])
 
     bare = us("bare")
     overhead = {variant: float(results[variant]["overhead_us"]) for variant in results}
-    dmm_overhead = overhead["dmm-file-off"]
-    return {
+    found: dict[str, float | None] = {}
+    if {"mw-off", "dmm-file-off"} <= results.keys():
+        dmm_overhead = overhead["dmm-file-off"]
         # Not meaningful when django-maintenance-mode is faster than the bare stack, as
         # under ASGI (its sync-only middleware makes Django run the stack in one thread).
-        "off_overhead_vs_dmm_file_overhead": (
+        found["off_overhead_vs_dmm_file_overhead"] = (
             overhead["mw-off"] / dmm_overhead if dmm_overhead > 0 else None
-        ),
-        "off_overhead_vs_bare": overhead["mw-off"] / bare,
-        "on_503_vs_dmm_503": us("mw-on") / us("dmm-file-on"),
-        "on_503_vs_bare_200": us("mw-on") / bare,
-    }
+        )
+    if "mw-off" in results:
+        found["off_overhead_vs_bare"] = overhead["mw-off"] / bare
+    if "mw-scoped-off" in results:
+        found["scoped_off_overhead_vs_bare"] = overhead["mw-scoped-off"] / bare
+    if {"mw-scoped-off", "mw-off"} <= results.keys():
+        # Paired per round, as the overheads are: the two ran one after the other.
+        scoped, off = results["mw-scoped-off"]["samples"], results["mw-off"]["samples"]
+        found["scoped_off_vs_off"] = statistics.median(
+            mine / theirs for mine, theirs in zip(scoped, off, strict=True)
+        )
+    if {"mw-on", "dmm-file-on"} <= results.keys():
+        found["on_503_vs_dmm_503"] = us("mw-on") / us("dmm-file-on")
+    if "mw-on" in results:
+        found["on_503_vs_bare_200"] = us("mw-on") / bare
+    return found
 
 
 TARGETS = {
     "off_overhead_vs_dmm_file_overhead": 0.10,
     "off_overhead_vs_bare": 0.05,
+    "scoped_off_overhead_vs_bare": 0.05,
+    "scoped_off_vs_off": 1.05,
     "on_503_vs_dmm_503": 0.80,
     "on_503_vs_bare_200": 2.0,
 }
@@ -172,9 +216,19 @@ def main() -> None:
     parser.add_argument("--requests", type=int, default=2000)
     parser.add_argument("--asgi-requests", type=int, default=300)
     parser.add_argument(
+        "--variants",
+        type=lambda value: [name.strip() for name in value.split(",") if name.strip()],
+        default=list(VARIANTS),
+        help="comma-separated variants to measure (default: all); bare is always measured",
+    )
+    parser.add_argument(
         "--output", type=Path, default=ROOT / "benchmarks" / "results" / "latest.json"
     )
     options = parser.parse_args()
+    unknown = sorted(set(options.variants) - VARIANTS.keys())
+    if unknown:
+        parser.error(f"unknown variants {', '.join(unknown)}; known: {', '.join(VARIANTS)}")
+    variants = [name for name in VARIANTS if name == "bare" or name in options.variants]
 
     report: dict[str, Any] = {
         "machine": {
@@ -184,9 +238,10 @@ def main() -> None:
             "cpus": os.cpu_count(),
         },
         "rounds": options.rounds,
+        "variants": variants,
     }
     for mode, requests in (("wsgi", options.requests), ("asgi", options.asgi_requests)):
-        results = measure(mode, options.rounds, requests, list(VARIANTS))
+        results = measure(mode, options.rounds, requests, variants)
         found = ratios(results)
         report[mode] = {"requests_per_round": requests, "results": results, "ratios": found}
         print_table(mode, results, found)

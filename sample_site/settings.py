@@ -176,6 +176,12 @@ if os.environ.get("SAMPLE_MAX_STALENESS", "").strip():
 MAINTENANCE_MODE_STATE_BACKEND_FALLBACK_VALUE = env_bool("SAMPLE_FALLBACK", False)
 # Client addresses that never get the maintenance page (REMOTE_ADDR, not X-Forwarded-For).
 MAINTENANCE_MODE_IGNORE_IP_ADDRESSES = tuple(env_list("SAMPLE_IGNORE_IPS"))
+# Areas: parts of the site that can be taken down alone, each with its own switch
+# ("maintenance_mode:checkout", created off by migrate). /checkout/ is the demo's one.
+MAINTENANCE_WAFFLE_AREAS = {"checkout": [r"^/checkout/"]}
+# In read-only mode (the switch "maintenance_mode_read_only") every POST gets the 503,
+# except these: signing in and out keeps working.
+MAINTENANCE_WAFFLE_READ_ONLY_ALLOWED_URLS = (r"^/accounts/log(in|out)/$",)
 
 # Logging and error mail -----------------------------------------------------------------
 

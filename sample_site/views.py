@@ -23,6 +23,11 @@ class NoteForm(forms.ModelForm):  # type: ignore[type-arg]
         fields = ("text",)
 
 
+class GuestbookForm(forms.Form):
+    name = forms.CharField(max_length=50)
+    message = forms.CharField(max_length=200, widget=forms.Textarea(attrs={"rows": 3}))
+
+
 @require_GET
 def home(request: HttpRequest) -> HttpResponse:
     """A guide to trying each feature."""
@@ -33,6 +38,8 @@ def home(request: HttpRequest) -> HttpResponse:
         "switch_name": config.switch_name,
         "flag_name": config.flag_name,
         "exempt_flag_name": config.exempt_flag_name,
+        "read_only_switch_name": config.read_only_switch_name,
+        "checkout_switch_name": config.area_switch_name("checkout"),
     }
     return render(request, "home.html", context)
 
@@ -57,6 +64,28 @@ def notes(request: HttpRequest) -> HttpResponse:
         "note_count": Note.objects.count(),
     }
     return render(request, "notes.html", context)
+
+
+@require_http_methods(["GET", "HEAD", "POST"])
+def guestbook(request: HttpRequest) -> HttpResponse:
+    """A form anyone may send: read-only mode answers its POST with the 503 page.
+
+    It keeps nothing: a valid message is thanked for and forgotten.
+    """
+    form = GuestbookForm()
+    if request.method == "POST":
+        form = GuestbookForm(request.POST)
+        if form.is_valid():
+            messages.success(request, f"Thank you, {form.cleaned_data['name']}!")
+            return redirect("guestbook")
+    return render(request, "guestbook.html", {"form": form})
+
+
+@require_GET
+def checkout(request: HttpRequest) -> HttpResponse:
+    """The page of the "checkout" area (MAINTENANCE_WAFFLE_AREAS), which can be taken
+    down alone while the rest of the site stays up."""
+    return render(request, "checkout.html", {"area": getattr(request, "maintenance_area", None)})
 
 
 @require_GET
