@@ -167,6 +167,8 @@ def apply_decision(request: HttpRequest, snapshot: Snapshot, config: Config) -> 
     request.maintenance_mode = decision.applies  # type: ignore[attr-defined]
     request.maintenance_read_only = decision.read_only  # type: ignore[attr-defined]
     request.maintenance_area = decision.area  # type: ignore[attr-defined]
+    # For the middleware: what an exempt request is served is kept out of shared caches.
+    request._maintenance_exempt = decision.exempt  # type: ignore[attr-defined]
     if decision.logout:
         # The one side effect, after the decision (MAINTENANCE_MODE_LOGOUT_*).
         logout(request)

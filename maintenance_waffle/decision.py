@@ -51,6 +51,19 @@ class Decision(NamedTuple):
     #: The area down for maintenance the request's path is in, exempt or not
     #: (``request.maintenance_area``).
     area: str | None = None
+    #: The response is the same for every visitor although maintenance of some kind is
+    #: in force: a request read-only mode lets through (a safe method, an allowed URL),
+    #: or the status endpoint.
+    shared: bool = False
+
+    @property
+    def exempt(self) -> bool:
+        """The request is in maintenance (site-wide, targeted, its area, or a change
+        during read-only mode) but an exemption lets it through: what it is served may
+        be for this visitor only (``Cache-Control: private``)."""
+        return not (self.respond or self.shared) and (
+            self.applies or self.read_only or self.area is not None
+        )
 
     @property
     def scope(self) -> str:
@@ -66,7 +79,7 @@ class Decision(NamedTuple):
 PASS = Decision(applies=False, respond=False)
 EXEMPT = Decision(applies=True, respond=False)
 MAINTENANCE = Decision(applies=True, respond=True)
-READ_ONLY_SERVED = Decision(applies=False, respond=False, read_only=True)
+READ_ONLY_SERVED = Decision(applies=False, respond=False, read_only=True, shared=True)
 
 
 def site_wide(snapshot: Snapshot, config: Config, now: datetime | None = None) -> bool:
@@ -185,6 +198,8 @@ def visitor(request: HttpRequest, config: Config) -> Any:
 
 
 def decide(request: HttpRequest, snapshot: Snapshot, config: Config) -> Decision:
+    if request.path_info == _paths(getattr(request, "urlconf", None), config.redirect_url).status:
+        return _decide_status(request, snapshot, config)
     user = visitor(request, config)
     if not (site_wide(snapshot, config) or flag_is_active(snapshot.flag, request, config, user)):
         # Site-wide and targeted maintenance win over read-only mode and areas.
@@ -197,6 +212,21 @@ def decide(request: HttpRequest, snapshot: Snapshot, config: Config) -> Decision
         user = AnonymousUser()
     exempt = _is_exempt(request, user, snapshot, config)
     return Decision(applies=True, respond=not exempt, logout=logout)
+
+
+def _decide_status(request: HttpRequest, snapshot: Snapshot, config: Config) -> Decision:
+    """The status endpoint is never in maintenance and tells everybody the same: nothing
+    of the visitor is read (no user, no session, so no ``Vary: Cookie``), targeted
+    maintenance included, and its response stays shared."""
+    if site_wide(snapshot, config):
+        return Decision(applies=True, respond=False, shared=True)
+    return Decision(
+        applies=False,
+        respond=False,
+        read_only=read_only_in_force(snapshot),
+        area=area_of(request.path_info, snapshot, config),
+        shared=True,
+    )
 
 
 #: The methods read-only mode serves (RFC 9110, 9.2.1).
@@ -359,6 +389,7 @@ def _waffle_percent(rule: FlagRule, request: HttpRequest) -> bool:
 class _Paths(NamedTuple):
     admin: str | None
     own: frozenset[str]
+    status: str | None
     bypass: str | None
     redirect: str | None
 
@@ -395,9 +426,11 @@ def _paths(urlconf: Any, redirect_url: str | None) -> _Paths:
             _reverse_path(name, urlconf) for name in ("maintenance_mode_on", "maintenance_mode_off")
         )
         bypass = _reverse_path("maintenance_mode_bypass", urlconf, args=["-"])
+        status = _reverse_path("maintenance_mode_status", urlconf)
         paths = _paths_cache[key] = _Paths(
             admin=_reverse_path("admin:index", urlconf),
-            own=frozenset(path for path in own if path is not None),
+            own=frozenset(path for path in (*own, status) if path is not None),
+            status=status,
             bypass=None if bypass is None else bypass.removesuffix("-/"),
             redirect=redirect,
         )

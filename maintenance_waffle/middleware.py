@@ -5,6 +5,8 @@ from typing import Any, cast
 
 from asgiref.sync import iscoroutinefunction, markcoroutinefunction, sync_to_async
 from django.http import HttpRequest, HttpResponse
+from django.http.response import HttpResponseBase
+from django.utils.cache import patch_cache_control
 
 from maintenance_waffle import banner, responses
 from maintenance_waffle.conf import get_config, override_unchanged
@@ -53,6 +55,9 @@ class MaintenanceModeMiddleware:
         if maintenance is not None:
             return maintenance
         response = cast(HttpResponse, self.get_response(request))
+        # None: made without get_response, as django-maintenance-mode's tests do.
+        if response is not None and getattr(request, "_maintenance_exempt", False):
+            keep_private(response)
         return response if admin_banner is None else banner.add(request, response, admin_banner)
 
     async def __acall__(self, request: HttpRequest) -> HttpResponse:
@@ -65,6 +70,8 @@ class MaintenanceModeMiddleware:
         if maintenance is not None:
             return maintenance
         response = await self.get_response(request)  # type: ignore[misc]
+        if getattr(request, "_maintenance_exempt", False):
+            keep_private(response)
         return response if admin_banner is None else banner.add(request, response, admin_banner)
 
     def _enter(self, request: HttpRequest) -> tuple[HttpResponse | None, dict[str, Any] | None]:
@@ -82,6 +89,20 @@ class MaintenanceModeMiddleware:
         if decision.respond:
             return responses.build(request, snapshot, config, decision.scope)
         return None
+
+
+def keep_private(response: HttpResponseBase) -> None:
+    """Mark what an exempt request is served ``private`` (RFC 9111, 5.2.2.7), so a
+    shared cache cannot hand it to the visitors maintenance keeps out. A response
+    already ``private`` or ``no-store`` is left as it is; ``public`` becomes
+    ``private``; every other directive (``max-age`` …) is kept. Headers only, so
+    streaming responses too."""
+    header = response.get("Cache-Control")
+    if header:
+        directives = {field.split("=", 1)[0].strip().lower() for field in header.split(",")}
+        if "private" in directives or "no-store" in directives:
+            return
+    patch_cache_control(response, private=True)
 
 
 def _no_response(request: HttpRequest) -> None:

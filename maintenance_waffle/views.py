@@ -1,24 +1,38 @@
-"""The on/off URLs: a confirmation form on GET, the change on POST (CSRF-checked)."""
+"""The on/off URLs (a confirmation form on GET, the change on POST, CSRF-checked), the
+bypass link and the status endpoint."""
 
 from __future__ import annotations
 
+import math
+from datetime import datetime
+from typing import Any
+
 from django.contrib.auth.views import redirect_to_login
 from django.core.exceptions import PermissionDenied
-from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
+from django.http import HttpRequest, HttpResponse, HttpResponseRedirect, JsonResponse
 from django.shortcuts import render
+from django.utils import timezone
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.cache import never_cache
-from django.views.decorators.csrf import csrf_protect
+from django.views.decorators.csrf import csrf_exempt, csrf_protect
 from django.views.decorators.http import require_http_methods
 
 from maintenance_waffle import store
 from maintenance_waffle.audit import changing
 from maintenance_waffle.bypass import COOKIE_NAME, key_of
+from maintenance_waffle.conf import get_config
 from maintenance_waffle.core import get_maintenance_mode, set_maintenance_mode, settable
+from maintenance_waffle.decision import (
+    areas_in_force,
+    read_only_in_force,
+    site_wide,
+    site_window,
+)
 from maintenance_waffle.models import Channel
 from maintenance_waffle.responses import csp_nonce
+from maintenance_waffle.state import state
 
-__all__ = ["bypass", "maintenance_mode_off", "maintenance_mode_on"]
+__all__ = ["bypass", "maintenance_mode_off", "maintenance_mode_on", "status"]
 
 
 def _next_url(request: HttpRequest) -> str:
@@ -95,4 +109,53 @@ def bypass(request: HttpRequest, token: str) -> HttpResponse:
         httponly=True,
         samesite="Lax",
     )
+    return response
+
+
+def _retry_after(setting: str | None, ends_at: datetime | None, now: datetime) -> int | None:
+    """The maintenance response's ``Retry-After`` in seconds: none when the setting is
+    falsy; the seconds left while a window with an end holds maintenance on (RFC 9110,
+    10.2.3); else the setting, when it is seconds (not an HTTP-date)."""
+    if not setting:
+        return None
+    if ends_at is not None:
+        return max(1, math.ceil((ends_at - now).total_seconds()))
+    return int(setting) if setting.isascii() and setting.isdigit() else None
+
+
+# csrf_exempt: it changes nothing, and a POST is to get its 405, not CSRF's 403.
+@csrf_exempt
+@require_http_methods(["GET", "HEAD"])
+def status(request: HttpRequest) -> HttpResponse:
+    """The maintenance state as JSON, for load balancers, status pages and single-page
+    apps: the same for every visitor (nothing of theirs is read, no cookie is set), never
+    in maintenance itself, cacheable for a second."""
+    config = get_config()
+    snapshot = state.get(config)
+    now = store.current_time()
+    on = site_wide(snapshot, config, now)
+    areas = areas_in_force(snapshot, now)
+    body: dict[str, Any] = {
+        "maintenance_mode": on,
+        "read_only": read_only_in_force(snapshot, now),
+        "areas": {area: area in areas for area in config.area_names},
+        "reason": None,
+        "ends_at": None,
+        "retry_after": None,
+    }
+    if on:
+        window = site_window(snapshot, config, now)
+        body["reason"] = snapshot.reason or (window.reason if window else "") or None
+        ends_at = window.end if window else None
+        if ends_at is not None:
+            # In the project's time zone, not one a middleware activated for this visitor.
+            zone = timezone.get_default_timezone()
+            body["ends_at"] = timezone.localtime(ends_at, zone).isoformat()
+        body["retry_after"] = _retry_after(config.retry_after, ends_at, now)
+    response = JsonResponse(body)
+    if request.method == "HEAD":
+        # RFC 9110, 9.3.2: a HEAD response carries no content.
+        response.content = b""
+    # Shared by everybody: load balancers and browsers may reuse it for a second.
+    response["Cache-Control"] = "max-age=1"
     return response
