@@ -2,6 +2,7 @@ from __future__ import annotations
 
 import json
 from datetime import datetime, timedelta
+from pathlib import Path
 from typing import Any
 
 from django.core.exceptions import ImproperlyConfigured
@@ -10,7 +11,7 @@ from django.db import DatabaseError
 from django.urls import NoReverseMatch, reverse
 from django.utils import timezone
 
-from maintenance_waffle import describe, store
+from maintenance_waffle import deploy, describe, store
 from maintenance_waffle.audit import changing
 from maintenance_waffle.bypass import create_link, parse_ttl, revoke_all
 from maintenance_waffle.conf import AREA_PREFIX, READ_ONLY, Config, area_scope, get_config
@@ -30,6 +31,10 @@ from maintenance_waffle.state import FlagRule, Snapshot, Window, aware, current_
 
 ON = ("on", "yes", "true", "1")
 OFF = ("off", "no", "false", "0")
+#: States that change nothing but write the page or the nginx snippet for deploys.
+DEPLOY = ("render", "nginx")
+#: Options of the other states, which mean nothing with 'render' or 'nginx'.
+NOT_FOR_DEPLOY = ("interactive", "json", "bypass_ttl", "revoke_bypass", "base_url")
 
 
 def _flag_json(rule: FlagRule | None) -> dict[str, Any] | None:
@@ -145,17 +150,25 @@ def _create_link(ttl: timedelta, path: str, base_url: str) -> dict[str, str]:
 class Command(BaseCommand):
     help = (
         "Turn maintenance mode (or, with --read-only or --area, read-only mode or one "
-        "area) on or off, or show its status: python manage.py maintenance_mode <on|off|status>"
+        "area) on or off, or show its status: python manage.py maintenance_mode <on|off|status>; "
+        "for deploys, write the maintenance page as a static file (render --output PATH) or "
+        "print an nginx snippet serving it (nginx --page PATH)"
     )
 
     def add_arguments(self, parser: CommandParser) -> None:
-        parser.add_argument("state", help="on (yes, true, 1), off (no, false, 0) or status")
+        parser.add_argument(
+            "state",
+            help="on (yes, true, 1), off (no, false, 0), status, render (the page as a static "
+            "file) or nginx (a snippet serving it)",
+        )
         parser.add_argument(
             "--start", help="with 'on': when maintenance starts (ISO 8601; default: now)"
         )
         parser.add_argument("--end", help="with 'on': when maintenance ends by itself (ISO 8601)")
         parser.add_argument(
-            "--reason", help="with 'on': why, shown to visitors on the maintenance page"
+            "--reason",
+            help="with 'on': why, shown to visitors on the maintenance page; with 'render': "
+            "the reason the page gives (default: the current one)",
         )
         scope = parser.add_mutually_exclusive_group()
         scope.add_argument(
@@ -189,18 +202,53 @@ class Command(BaseCommand):
             default="",
             help="the site's address, to print bypass links in full (e.g. https://example.com)",
         )
+        parser.add_argument(
+            "--output",
+            metavar="PATH",
+            help="with 'render': the file to write the page to (replaced atomically; - for "
+            "standard output)",
+        )
+        parser.add_argument(
+            "--language",
+            metavar="CODE",
+            help="with 'render': the page's language, one of settings.LANGUAGES "
+            "(default: settings.LANGUAGE_CODE)",
+        )
+        parser.add_argument(
+            "--page", metavar="PATH", help="with 'nginx': the page written by 'render'"
+        )
+        parser.add_argument(
+            "--flag-file",
+            metavar="PATH",
+            help="with 'nginx': while this file exists, nginx answers every request with the "
+            f"page (default: {deploy.FLAG_FILE} next to the page)",
+        )
 
     def handle(self, *args: Any, **options: Any) -> None:
         state = options["state"].strip().lower()
-        if state not in ON + OFF + ("status",):
+        if state not in ON + OFF + ("status",) + DEPLOY:
             raise CommandError(f"Invalid argument: '{options['state']}' expected <on|off|status>")
-        if options["reason"] is not None and state not in ON:
+        if options["reason"] is not None and state not in (*ON, "render"):
             raise CommandError("--reason can only be used with 'on' state")
         if (options["start"] is not None or options["end"] is not None) and state not in ON:
             raise CommandError("--start / --end options can only be used with 'on' state")
-        if (options["area"] is not None or options["read_only"]) and state == "status":
+        if (options["area"] is not None or options["read_only"]) and state not in ON + OFF:
             raise CommandError("--area / --read-only can only be used with 'on' or 'off' state")
+        self._check_deploy_options(state, options)
         config = get_config()
+        self.verbosity = options["verbosity"]
+        if state == "render":
+            self._render(config, options)
+            return
+        if state == "nginx":
+            try:
+                snippet = deploy.nginx_config(
+                    options["page"], options["flag_file"], config.retry_after
+                )
+            except ValueError as error:
+                raise CommandError(str(error)) from error
+            self.stdout.write(snippet, ending="")
+            return
         scope = self._scope(config, options)
         ttl = None
         bypass_path = ""
@@ -211,7 +259,6 @@ class Command(BaseCommand):
                 raise CommandError(str(error)) from error
             # Before changing anything: an error must leave the state as it was.
             bypass_path = _bypass_path()
-        self.verbosity = options["verbosity"]
         snapshot = self._read(config)
         link = None
         with changing(Channel.COMMAND, reason=options["reason"]):
@@ -237,6 +284,45 @@ class Command(BaseCommand):
             self.stdout.write(json.dumps(result))
         elif state == "status":
             self._print_status(config, snapshot)
+
+    def _check_deploy_options(self, state: str, options: dict[str, Any]) -> None:
+        """Each of 'render' and 'nginx' has its options, and neither takes the others'."""
+        if state != "render" and (options["output"], options["language"]) != (None, None):
+            raise CommandError("--output / --language can only be used with 'render' state")
+        if state == "render" and options["output"] is None:
+            raise CommandError("'render' needs --output PATH")
+        if state != "nginx" and (options["page"], options["flag_file"]) != (None, None):
+            raise CommandError("--page / --flag-file can only be used with 'nginx' state")
+        if state == "nginx" and options["page"] is None:
+            raise CommandError("'nginx' needs --page PATH")
+        if state in DEPLOY and any(options[name] for name in NOT_FOR_DEPLOY):
+            raise CommandError(
+                "--interactive / --json / --bypass-ttl / --revoke-bypass / --base-url cannot "
+                "be used with 'render' or 'nginx' state"
+            )
+
+    def _render(self, config: Config, options: dict[str, Any]) -> None:
+        """Write the maintenance page, in its current state, as a static file."""
+        try:
+            language = deploy.check_language(options["language"])
+        except ValueError as error:
+            raise CommandError(str(error)) from error
+        reason, end = deploy.current(self._read(config), config)
+        if options["reason"] is not None:
+            reason = options["reason"]
+        page = deploy.render_page(language, reason, end, config.retry_after)
+        if options["output"] == "-":
+            self.stdout.write(page, ending="")
+            return
+        path = Path(options["output"])
+        try:
+            deploy.write_atomically(path, page)
+        except OSError as error:
+            raise CommandError(
+                f"Unable to write the maintenance page to {path}: {error.strerror}"
+            ) from error
+        if self.verbosity >= 1:
+            self.stdout.write(f"maintenance page written to {path}")
 
     def _scope(self, config: Config, options: dict[str, Any]) -> str:
         """The scope ``on``/``off`` change: "" (site-wide), read-only mode or an area."""
