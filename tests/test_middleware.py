@@ -56,9 +56,7 @@ def test_async_view_passes(http: Any) -> None:
     assert http.get("/async/").content == b"async home"
 
 
-def test_switch_on_answers_503(http: Any) -> None:
-    set_switch(True)
-
+def test_switch_on_answers_503(http: Any, maintenance_on: None) -> None:
     response = http.get("/")
 
     assert_maintenance(response)
@@ -66,9 +64,7 @@ def test_switch_on_answers_503(http: Any) -> None:
     assert b"We\xe2\x80\x99ll be back soon" in response.content
 
 
-def test_unknown_urls_get_503_not_404(http: Any) -> None:
-    set_switch(True)
-
+def test_unknown_urls_get_503_not_404(http: Any, maintenance_on: None) -> None:
     assert_maintenance(http.get("/no/such/page/"))
 
 
@@ -101,9 +97,7 @@ def test_waffles_note_is_never_shown(http: Any) -> None:
     assert "deploy script" not in response.json()["detail"]
 
 
-def test_head_gets_no_body(http: Any) -> None:
-    set_switch(True)
-
+def test_head_gets_no_body(http: Any, maintenance_on: None) -> None:
     response = http.head("/")
 
     assert_maintenance(response)
@@ -128,9 +122,7 @@ def test_every_method_is_answered(http: Any) -> None:
     assert_maintenance(http.delete("/"))
 
 
-def test_admin_stays_reachable(http: Any) -> None:
-    set_switch(True)
-
+def test_admin_stays_reachable(http: Any, maintenance_on: None) -> None:
     assert http.get("/admin/login/").status_code == 200
 
 

@@ -30,6 +30,7 @@ from maintenance_waffle.core import (
 from maintenance_waffle.decision import Decision, area_of, scope_window
 from maintenance_waffle.models import Channel, MaintenanceChange, MaintenanceWindow
 from maintenance_waffle.state import State, state
+from maintenance_waffle.testing import MaintenanceArea
 from tests.conftest import Commit
 from tests.rows import exempt_flag, set_flag, switch_table_gone
 
@@ -61,9 +62,7 @@ def problem(response: Any) -> dict[str, Any]:
 
 
 @pytest.mark.parametrize("method", ["get", "head", "options"])
-def test_read_only_serves_safe_requests(http: Any, method: str) -> None:
-    set_read_only(True)
-
+def test_read_only_serves_safe_requests(http: Any, method: str, read_only_on: None) -> None:
     assert getattr(http, method)("/").status_code == 200
 
 
@@ -79,9 +78,7 @@ def test_read_only_refuses_changes(http: Any, method: str) -> None:
     assert body["ends_at"] is None
 
 
-def test_read_only_default_detail_and_page(http: Any) -> None:
-    set_read_only(True)
-
+def test_read_only_default_detail_and_page(http: Any, read_only_on: None) -> None:
     detail = problem(http.post("/", headers=PROBLEM))["detail"]
     page = http.post("/")
 
@@ -96,9 +93,7 @@ def test_read_only_default_detail_and_page(http: Any) -> None:
     assert page["Retry-After"] == "3600"
 
 
-def test_pages_say_read_only_mode_is_on(http: Any) -> None:
-    set_read_only(True)
-
+def test_pages_say_read_only_mode_is_on(http: Any, read_only_on: None) -> None:
     response = http.get("/page/")
 
     assert response.status_code == 200
@@ -192,8 +187,8 @@ def test_the_read_only_switch_holds_it_on_past_a_window() -> None:
 # Areas ------------------------------------------------------------------------------------
 
 
-def test_an_area_down(http: Any) -> None:
-    set_maintenance_mode(True, area="checkout", reason="Payment provider upgrade")
+def test_an_area_down(http: Any, maintenance_area: MaintenanceArea) -> None:
+    maintenance_area("checkout", reason="Payment provider upgrade")
 
     body = problem(http.get("/page/", headers=PROBLEM))
     page = http.get("/page/")
@@ -209,8 +204,8 @@ def test_an_area_down(http: Any) -> None:
     assert http.get("/async/").status_code == 200
 
 
-def test_an_area_without_a_reason(http: Any) -> None:
-    set_maintenance_mode(True, area="reports")
+def test_an_area_without_a_reason(http: Any, maintenance_area: MaintenanceArea) -> None:
+    maintenance_area("reports")
 
     body = problem(http.get("/healthz", headers=PROBLEM))
 
