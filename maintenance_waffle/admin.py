@@ -20,7 +20,7 @@ from waffle import get_waffle_flag_model, get_waffle_switch_model
 
 from maintenance_waffle import bypass, decision, describe, store
 from maintenance_waffle.audit import changing, flag_description
-from maintenance_waffle.conf import AREA_PREFIX, READ_ONLY, area_scope, get_config
+from maintenance_waffle.conf import AREA_PREFIX, READ_ONLY, get_config
 from maintenance_waffle.core import set_maintenance_mode, set_read_only, settable
 from maintenance_waffle.models import (
     Channel,
@@ -34,7 +34,7 @@ from maintenance_waffle.store import Window, aware, current_time
 
 def scopes() -> list[str]:
     """The scopes besides the whole site: read-only mode, then each configured area."""
-    return [READ_ONLY, *(area_scope(area) for area in get_config().area_names)]
+    return list(get_config().scopes[1:])
 
 
 def scope_in_words(scope: str) -> str:

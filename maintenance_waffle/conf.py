@@ -169,6 +169,12 @@ class Config:
             *(self.area_switch_name(area) for area in self.area_names),
         )
 
+    @property
+    def scopes(self) -> tuple[str, ...]:
+        """Every scope of maintenance here: "" (site-wide), read-only mode, then
+        "area:<name>" for each area."""
+        return ("", READ_ONLY, *(area_scope(area) for area in self.area_names))
+
     def scope_switch_name(self, scope: str) -> str:
         """The switch of a scope: "" (site-wide), READ_ONLY or "area:<name>"."""
         if scope == "":

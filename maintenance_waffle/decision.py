@@ -115,11 +115,7 @@ def scope_window(
     its switch decides instead."""
     if scope == "":
         return site_window(snapshot, config, now)
-    if scope == READ_ONLY:
-        held = snapshot.read_only
-    else:
-        held = scope.removeprefix(AREA_PREFIX) in snapshot.areas
-    if held or not snapshot.windows:
+    if held(snapshot, scope) or not snapshot.windows:
         return None
     return snapshot.window_at(now or current_time(), scope)
 
@@ -130,6 +126,18 @@ def scope_ends_at(
     """``ends_at`` for any scope: the end of the window holding it in maintenance."""
     window = scope_window(snapshot, config, scope, now)
     return None if window is None else window.end
+
+
+def reason_in_force(
+    snapshot: Snapshot, config: Config, scope: str = "", now: datetime | None = None
+) -> str:
+    """The reason visitors are given for the maintenance of ``scope``: the one given
+    when it was turned on, else that of the window holding it on ("" for none)."""
+    given = snapshot.reasons.get(config.scope_switch_name(scope), "") if scope else snapshot.reason
+    if given:
+        return given
+    window = scope_window(snapshot, config, scope, now)
+    return "" if window is None else window.reason
 
 
 def read_only_in_force(snapshot: Snapshot, now: datetime | None = None) -> bool:

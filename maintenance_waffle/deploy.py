@@ -17,7 +17,7 @@ from django.template.loader import get_template
 from django.utils import translation
 
 from maintenance_waffle.conf import Config
-from maintenance_waffle.decision import ends_at, site_window
+from maintenance_waffle.decision import ends_at, reason_in_force
 from maintenance_waffle.responses import PACKAGED_TEMPLATE, page_texts
 from maintenance_waffle.state import Snapshot
 
@@ -46,9 +46,7 @@ def current(snapshot: Snapshot, config: Config) -> tuple[str, datetime | None]:
     """The site-wide maintenance's reason and expected end, as its 503 page shows them:
     the reason given when it was turned on, else that of the window holding it on, and
     that window's end."""
-    window = site_window(snapshot, config)
-    reason = snapshot.reason or (window.reason if window is not None else "")
-    return reason, ends_at(snapshot, config)
+    return reason_in_force(snapshot, config), ends_at(snapshot, config)
 
 
 def render_page(language: str, reason: str, end: datetime | None, retry_after: str | None) -> str:

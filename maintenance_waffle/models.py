@@ -68,9 +68,9 @@ class MaintenanceWindow(models.Model):
         super().save(*args, **kwargs)
 
     def clean(self) -> None:
-        from maintenance_waffle.conf import READ_ONLY, area_scope, get_config
+        from maintenance_waffle.conf import get_config
 
-        scopes = ["", READ_ONLY, *(area_scope(area) for area in get_config().area_names)]
+        scopes = get_config().scopes
         if self.scope not in scopes:
             raise ValidationError(
                 {

@@ -8,6 +8,7 @@ import logging
 import math
 import re
 import time
+from datetime import datetime
 from http import HTTPStatus
 from typing import Any
 
@@ -23,7 +24,7 @@ from django.utils.module_loading import import_string
 from django.utils.translation import get_language, gettext_lazy
 
 from maintenance_waffle.conf import AREA_PREFIX, READ_ONLY, Config
-from maintenance_waffle.decision import scope_window
+from maintenance_waffle.decision import reason_in_force, scope_ends_at
 from maintenance_waffle.state import Snapshot, current_time
 
 logger = logging.getLogger("maintenance_waffle")
@@ -206,6 +207,15 @@ def _scope_context(scope: str) -> dict[str, Any]:
     }
 
 
+def retry_after_value(config: Config, ends_at: datetime | None, now: datetime) -> str | None:
+    """``Retry-After`` for maintenance that ends at ``ends_at`` (None: until turned off):
+    the seconds left until then (RFC 9110, 10.2.3), else
+    ``MAINTENANCE_MODE_RETRY_AFTER``; None when that setting is empty."""
+    if not config.retry_after or ends_at is None:
+        return config.retry_after
+    return str(max(1, math.ceil((ends_at - now).total_seconds())))
+
+
 @functools.lru_cache(maxsize=2)
 def _expires(second: int) -> str:
     # The Expires header is the same for every response within one second.
@@ -256,17 +266,10 @@ def build(
         kind = "problem" if prefers_json(request.META.get("HTTP_ACCEPT", "")) else "html"
 
     status = config.status_code
-    reason = snapshot.reasons.get(config.scope_switch_name(scope), "") if scope else snapshot.reason
-    retry_after = config.retry_after
-    ends_at = None
-    window = scope_window(snapshot, config, scope)
-    if window is not None:
-        reason = reason or window.reason
-        ends_at = window.end
-        if retry_after and ends_at is not None:
-            # The seconds left until the window's end (RFC 9110, 10.2.3).
-            left = (ends_at - current_time()).total_seconds()
-            retry_after = str(max(1, math.ceil(left)))
+    now = current_time()
+    reason = reason_in_force(snapshot, config, scope, now)
+    ends_at = scope_ends_at(snapshot, config, scope, now)
+    retry_after = retry_after_value(config, ends_at, now)
     context = _context(request, config)
     head = request.method == "HEAD"
 

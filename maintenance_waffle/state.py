@@ -28,7 +28,7 @@ from waffle import get_waffle_flag_model, get_waffle_switch_model
 from waffle.utils import get_setting
 
 from maintenance_waffle import audit, store
-from maintenance_waffle.conf import READ_ONLY, Config, area_scope, get_config
+from maintenance_waffle.conf import Config, get_config
 from maintenance_waffle.models import BypassKey, MaintenanceReason, MaintenanceWindow
 from maintenance_waffle.store import FlagRule, Window, aware, current_time
 
@@ -150,9 +150,10 @@ def load(config: Config) -> Snapshot:
         reasons = store.reasons(on, using) if on else {}
         rules = store.flag_rules(config.flag_names, using)
         now = current_time()
-        scopes = {"", READ_ONLY, *(area_scope(area) for area in config.area_names)}
         # Windows of an area no longer configured are ignored.
-        windows = tuple(window for window in store.windows(using, now) if window.scope in scopes)
+        windows = tuple(
+            window for window in store.windows(using, now) if window.scope in config.scopes
+        )
         bypass_keys = tuple(
             (key, aware(expires))
             for key, expires in store.bypass_keys_in_force(using, now).values_list("pk", "expires")

@@ -3,8 +3,6 @@ bypass link and the status endpoint."""
 
 from __future__ import annotations
 
-import math
-from datetime import datetime
 from typing import Any
 
 from django.contrib.auth.views import redirect_to_login
@@ -24,12 +22,13 @@ from maintenance_waffle.conf import get_config
 from maintenance_waffle.core import get_maintenance_mode, set_maintenance_mode, settable
 from maintenance_waffle.decision import (
     areas_in_force,
+    ends_at,
     read_only_in_force,
+    reason_in_force,
     site_wide,
-    site_window,
 )
 from maintenance_waffle.models import Channel
-from maintenance_waffle.responses import csp_nonce
+from maintenance_waffle.responses import csp_nonce, retry_after_value
 from maintenance_waffle.state import state
 
 __all__ = ["bypass", "maintenance_mode_off", "maintenance_mode_on", "status"]
@@ -112,17 +111,6 @@ def bypass(request: HttpRequest, token: str) -> HttpResponse:
     return response
 
 
-def _retry_after(setting: str | None, ends_at: datetime | None, now: datetime) -> int | None:
-    """The maintenance response's ``Retry-After`` in seconds: none when the setting is
-    falsy; the seconds left while a window with an end holds maintenance on (RFC 9110,
-    10.2.3); else the setting, when it is seconds (not an HTTP-date)."""
-    if not setting:
-        return None
-    if ends_at is not None:
-        return max(1, math.ceil((ends_at - now).total_seconds()))
-    return int(setting) if setting.isascii() and setting.isdigit() else None
-
-
 # csrf_exempt: it changes nothing, and a POST is to get its 405, not CSRF's 403.
 @csrf_exempt
 @require_http_methods(["GET", "HEAD"])
@@ -144,14 +132,16 @@ def status(request: HttpRequest) -> HttpResponse:
         "retry_after": None,
     }
     if on:
-        window = site_window(snapshot, config, now)
-        body["reason"] = snapshot.reason or (window.reason if window else "") or None
-        ends_at = window.end if window else None
-        if ends_at is not None:
+        body["reason"] = reason_in_force(snapshot, config, now=now) or None
+        end = ends_at(snapshot, config, now)
+        if end is not None:
             # In the project's time zone, not one a middleware activated for this visitor.
             zone = timezone.get_default_timezone()
-            body["ends_at"] = timezone.localtime(ends_at, zone).isoformat()
-        body["retry_after"] = _retry_after(config.retry_after, ends_at, now)
+            body["ends_at"] = timezone.localtime(end, zone).isoformat()
+        # As the maintenance response's header, in seconds (not an HTTP-date).
+        retry_after = retry_after_value(config, end, now)
+        if retry_after is not None and retry_after.isascii() and retry_after.isdigit():
+            body["retry_after"] = int(retry_after)
     response = JsonResponse(body)
     if request.method == "HEAD":
         # RFC 9110, 9.3.2: a HEAD response carries no content.

@@ -22,9 +22,9 @@ from maintenance_waffle.decision import (
     held,
     in_force,
     read_only_in_force,
+    reason_in_force,
     scope_window,
     site_wide,
-    site_window,
 )
 from maintenance_waffle.models import Channel
 from maintenance_waffle.state import FlagRule, Snapshot, Window, aware, current_time, load
@@ -61,13 +61,6 @@ def _window_json(window: Window | None) -> dict[str, str | None] | None:
     if window is None:
         return None
     return {"start": _iso(window.start), "end": _iso(window.end)}
-
-
-def _reason(config: Config, snapshot: Snapshot) -> str:
-    """The reason visitors see: the one given when maintenance was turned on, else that
-    of the window holding it on."""
-    window = site_window(snapshot, config)
-    return snapshot.reason or (window.reason if window else "")
 
 
 def _label(scope: str) -> str:
@@ -128,7 +121,7 @@ def _shown_scopes(config: Config, snapshot: Snapshot) -> tuple[str, ...]:
     ``status`` prints django-maintenance-mode's one line."""
     if not (config.areas or snapshot.scoped):
         return ()
-    return (READ_ONLY, *(area_scope(area) for area in config.area_names))
+    return config.scopes[1:]
 
 
 def _bypass_path() -> str:
@@ -462,7 +455,7 @@ class Command(BaseCommand):
             "setting": config.override,
             "ends_at": _iso(ends_at(snapshot, config)),
             "window": _window_json(snapshot.next_window(current_time())),
-            "reason": _reason(config, snapshot) or None,
+            "reason": reason_in_force(snapshot, config) or None,
             "read_only": read_only_in_force(snapshot),
             "areas": {area: area in areas_in_force(snapshot) for area in config.area_names},
             "flag": _flag_json(snapshot.flag),
