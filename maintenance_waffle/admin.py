@@ -21,7 +21,7 @@ from waffle import get_waffle_flag_model, get_waffle_switch_model
 from maintenance_waffle import bypass, decision, describe, store
 from maintenance_waffle.audit import changing, flag_description
 from maintenance_waffle.conf import AREA_PREFIX, READ_ONLY, get_config
-from maintenance_waffle.core import set_maintenance_mode, set_read_only, settable
+from maintenance_waffle.core import set_maintenance_mode, set_scope, settable
 from maintenance_waffle.models import (
     Channel,
     Maintenance,
@@ -323,24 +323,8 @@ class ScopeReasonForm(ScopeForm):
         return [(_("Reason shown to visitors"), reason)] if reason else []
 
 
-def _set_scope(
-    request: HttpRequest,
-    scope: str,
-    value: bool,
-    start: datetime | None = None,
-    end: datetime | None = None,
-    reason: str | None = None,
-) -> None:
-    """The API call for ``scope``: the whole site, read-only mode or an area."""
-    if scope == READ_ONLY:
-        set_read_only(value, start, end, reason=reason, user=request.user)
-    else:
-        area = scope.removeprefix(AREA_PREFIX) if scope else None
-        set_maintenance_mode(value, start, end, reason=reason, user=request.user, area=area)
-
-
 def _scope_on(request: HttpRequest, data: dict[str, Any]) -> str:
-    _set_scope(request, data["scope"], True, reason=data["reason"])
+    set_scope(data["scope"], True, reason=data["reason"], user=request.user)
     if data["scope"] == READ_ONLY:
         return _("Read-only mode is on.")
     return _("Area %(area)s is down for maintenance.") % {
@@ -349,7 +333,7 @@ def _scope_on(request: HttpRequest, data: dict[str, Any]) -> str:
 
 
 def _scope_off(request: HttpRequest, data: dict[str, Any]) -> str:
-    _set_scope(request, data["scope"], False)
+    set_scope(data["scope"], False, user=request.user)
     if data["scope"] == READ_ONLY:
         return _("Read-only mode is off.")
     return _("The maintenance of area %(area)s is over.") % {
@@ -369,7 +353,9 @@ def _turn_off(request: HttpRequest, data: dict[str, Any]) -> str:
 
 def _schedule(request: HttpRequest, data: dict[str, Any]) -> str:
     # The API's rules: the window replaces the switch and every other window of its scope.
-    _set_scope(request, data["scope"], True, data["start"], data["end"], data["reason"])
+    set_scope(
+        data["scope"], True, data["start"], data["end"], reason=data["reason"], user=request.user
+    )
     return _("The window is scheduled.")
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from contextlib import ContextDecorator
 from datetime import datetime
 from types import TracebackType
@@ -14,7 +15,7 @@ from django.utils.translation import gettext
 
 from maintenance_waffle import responses, store
 from maintenance_waffle.audit import changing
-from maintenance_waffle.conf import READ_ONLY, Config, area_scope, get_config
+from maintenance_waffle.conf import AREA_PREFIX, READ_ONLY, Config, area_scope, get_config
 from maintenance_waffle.decision import (
     PASS,
     Decision,
@@ -77,6 +78,24 @@ def set_read_only(
     _check_value(value, reason)
     with changing(Channel.API, user=user, reason=reason):
         _set(value, start, end, reason, READ_ONLY)
+
+
+def set_scope(
+    scope: str,
+    value: bool,
+    start: datetime | str | None = None,
+    end: datetime | str | None = None,
+    *,
+    reason: str | None = None,
+    user: Any = None,
+) -> None:
+    """``set_read_only`` or ``set_maintenance_mode`` (with ``area=``), as ``scope`` ("",
+    "read-only" or "area:<name>") says: for callers that hold a scope."""
+    if scope == READ_ONLY:
+        set_read_only(value, start, end, reason=reason, user=user)
+    else:
+        area = scope.removeprefix(AREA_PREFIX) or None
+        set_maintenance_mode(value, start, end, reason=reason, user=user, area=area)
 
 
 def check_area(config: Config, area: Any) -> None:
@@ -198,20 +217,20 @@ def get_maintenance_response(request: HttpRequest) -> HttpResponse:
     return responses.build(request, state.get(config), config, decision.scope)
 
 
-class override_maintenance_mode(ContextDecorator):
-    """Set maintenance on or off for a block or a function, then put back exactly
-    what was stored before (the switch, its reason and every window)."""
+class override_scope(ContextDecorator):
+    """Change one scope ("" site-wide, "read-only" or "area:<name>") with ``change`` for
+    a block or a function, then put back exactly what was stored before: its switch, its
+    reason and every window of it."""
 
-    def __init__(self, value: bool) -> None:
-        self.value = value
+    def __init__(self, scope: str, change: Callable[[], None]) -> None:
+        self.scope = scope
+        self.change = change
         self._saved: list[SiteState] = []
 
     def __enter__(self) -> None:
-        _check_settable()
-        if not isinstance(self.value, bool):
-            raise TypeError("value argument type is not boolean")
-        self._saved.append(store.read_site_state(get_config().switch_name, store.write_alias()))
-        set_maintenance_mode(self.value)
+        switch_name = get_config().scope_switch_name(self.scope)
+        self._saved.append(store.read_site_state(switch_name, store.write_alias(), self.scope))
+        self.change()
 
     def __exit__(
         self,
@@ -222,8 +241,27 @@ class override_maintenance_mode(ContextDecorator):
         saved = self._saved.pop()
         with changing(Channel.API):
             store.write_site_state(
-                get_config().switch_name, saved.active, saved.reason, saved.windows
+                get_config().scope_switch_name(self.scope),
+                saved.active,
+                saved.reason,
+                saved.windows,
+                scope=self.scope,
             )
+
+
+class override_maintenance_mode(override_scope):
+    """Set maintenance on or off for a block or a function, then put back exactly
+    what was stored before (the switch, its reason and every window)."""
+
+    def __init__(self, value: bool) -> None:
+        super().__init__("", lambda: set_maintenance_mode(self.value))
+        self.value = value
+
+    def __enter__(self) -> None:
+        _check_settable()
+        if not isinstance(self.value, bool):
+            raise TypeError("value argument type is not boolean")
+        super().__enter__()
 
 
 class maintenance_mode_on(override_maintenance_mode):

@@ -26,8 +26,8 @@ if TYPE_CHECKING:
         maintenance_mode_off,
         maintenance_mode_on,
         override_maintenance_mode,
+        override_scope,
     )
-    from maintenance_waffle.store import SiteState
 
     _TestCaseBase = unittest.TestCase
 else:
@@ -79,10 +79,12 @@ def _forget_waffle_cache(switch_name: str) -> None:
 
 class _Override(ContextDecorator):
     """Change one scope's stored state for a block or a function, then put back exactly
-    what was stored before (its switch, its reason and every window of it)."""
+    what was stored before (core.override_scope), and drop waffle's cached value for its
+    switch."""
 
     def __init__(self) -> None:
-        self._saved: list[tuple[str, str, SiteState]] = []
+        # The overrides entered, each holding what it will put back.
+        self._saved: list[override_scope] = []
 
     def _scope(self) -> str:
         """The scope changed, after checking the arguments."""
@@ -92,14 +94,11 @@ class _Override(ContextDecorator):
         raise NotImplementedError
 
     def __enter__(self) -> None:
-        from maintenance_waffle import store
-        from maintenance_waffle.conf import get_config
+        from maintenance_waffle.core import override_scope
 
-        scope = self._scope()
-        switch_name = get_config().scope_switch_name(scope)
-        saved = store.read_site_state(switch_name, store.write_alias(), scope)
-        self._apply()
-        self._saved.append((switch_name, scope, saved))
+        override = override_scope(self._scope(), self._apply)
+        override.__enter__()
+        self._saved.append(override)
 
     def __exit__(
         self,
@@ -107,16 +106,11 @@ class _Override(ContextDecorator):
         exc: BaseException | None,
         traceback: TracebackType | None,
     ) -> None:
-        from maintenance_waffle import store
-        from maintenance_waffle.audit import changing
-        from maintenance_waffle.models import Channel
+        from maintenance_waffle.conf import get_config
 
-        switch_name, scope, saved = self._saved.pop()
-        with changing(Channel.API):
-            store.write_site_state(
-                switch_name, saved.active, saved.reason, saved.windows, scope=scope
-            )
-        _forget_waffle_cache(switch_name)
+        override = self._saved.pop()
+        override.__exit__(exc_type, exc, traceback)
+        _forget_waffle_cache(get_config().scope_switch_name(override.scope))
 
 
 class read_only(_Override):

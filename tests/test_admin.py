@@ -928,7 +928,7 @@ def test_an_error_of_the_api_on_confirming_is_shown_in_the_form(
     def refuse(*args: Any, **kwargs: Any) -> None:
         raise ValueError("end argument value must be in the future")
 
-    monkeypatch.setattr("maintenance_waffle.admin.set_maintenance_mode", refuse)
+    monkeypatch.setattr("maintenance_waffle.core.set_maintenance_mode", refuse)
     end = local_input(timezone.now() + timedelta(minutes=2))
 
     response = act(admin_client, "schedule", end=end)

@@ -15,7 +15,7 @@ from maintenance_waffle import deploy, describe, store
 from maintenance_waffle.audit import changing
 from maintenance_waffle.bypass import create_link, parse_ttl, revoke_all
 from maintenance_waffle.conf import AREA_PREFIX, READ_ONLY, Config, area_scope, get_config
-from maintenance_waffle.core import check_area, set_maintenance_mode, set_read_only
+from maintenance_waffle.core import check_area, set_scope
 from maintenance_waffle.decision import (
     areas_in_force,
     ends_at,
@@ -373,16 +373,7 @@ class Command(BaseCommand):
                     self.stdout.write(_state_line(config, snapshot, scope))
                 return False
         try:
-            if scope == READ_ONLY:
-                set_read_only(value, options["start"], options["end"], reason=options["reason"])
-            else:
-                set_maintenance_mode(
-                    value,
-                    options["start"],
-                    options["end"],
-                    reason=options["reason"],
-                    area=scope.removeprefix(AREA_PREFIX) or None,
-                )
+            set_scope(scope, value, options["start"], options["end"], reason=options["reason"])
         except (ImproperlyConfigured, TypeError, ValueError) as error:
             raise CommandError(str(error)) from error
         except DatabaseError as error:
