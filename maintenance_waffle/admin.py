@@ -549,10 +549,10 @@ def _scope_rows(snapshot: Snapshot, using: str, now: datetime) -> list[dict[str,
                 if on
                 else _("Area %(area)s is not in maintenance.")
             ) % {"area": area}
-        window = decision.scope_window(snapshot, config, scope, now) if on else None
-        reason = ""
+        until = reason = ""
         if on:
-            reason = window.reason if window is not None else store.reason(switch_name, using)
+            until = describe.until(decision.scope_ends_at(snapshot, config, scope, now))
+            reason = decision.reason_in_force(snapshot, config, scope, now)
         rows.append(
             {
                 "scope": scope,
@@ -560,7 +560,7 @@ def _scope_rows(snapshot: Snapshot, using: str, now: datetime) -> list[dict[str,
                 "id": scope.replace(":", "-"),
                 "on": on,
                 "state": state_,
-                "until": describe.until(None if window is None else window.end) if on else "",
+                "until": until,
                 "reason": reason,
                 "switch_name": switch_name,
                 "switch": store.switch(switch_name, using),

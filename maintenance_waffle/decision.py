@@ -128,12 +128,17 @@ def scope_ends_at(
     return None if window is None else window.end
 
 
+def given_reason(snapshot: Snapshot, config: Config, scope: str = "") -> str:
+    """The reason given when ``scope`` was turned on with its switch ("" for none)."""
+    return snapshot.reasons.get(config.scope_switch_name(scope), "") if scope else snapshot.reason
+
+
 def reason_in_force(
     snapshot: Snapshot, config: Config, scope: str = "", now: datetime | None = None
 ) -> str:
     """The reason visitors are given for the maintenance of ``scope``: the one given
     when it was turned on, else that of the window holding it on ("" for none)."""
-    given = snapshot.reasons.get(config.scope_switch_name(scope), "") if scope else snapshot.reason
+    given = given_reason(snapshot, config, scope)
     if given:
         return given
     window = scope_window(snapshot, config, scope, now)
@@ -437,7 +442,7 @@ def _paths(urlconf: Any, redirect_url: str | None) -> _Paths:
         status = _reverse_path("maintenance_mode_status", urlconf)
         paths = _paths_cache[key] = _Paths(
             admin=_reverse_path("admin:index", urlconf),
-            own=frozenset(path for path in (*own, status) if path is not None),
+            own=frozenset(path for path in own if path is not None),
             status=status,
             bypass=None if bypass is None else bypass.removesuffix("-/"),
             redirect=redirect,

@@ -19,6 +19,7 @@ from maintenance_waffle.core import check_area, set_scope
 from maintenance_waffle.decision import (
     areas_in_force,
     ends_at,
+    given_reason,
     held,
     in_force,
     read_only_in_force,
@@ -71,13 +72,6 @@ def _label(scope: str) -> str:
     if scope == READ_ONLY:
         return "read-only mode"
     return f"area {scope.removeprefix(AREA_PREFIX)}"
-
-
-def _scope_reason(config: Config, snapshot: Snapshot, scope: str) -> str:
-    """The reason given when ``scope`` was turned on (not a window's)."""
-    if scope == "":
-        return snapshot.reason
-    return snapshot.reasons.get(config.scope_switch_name(scope), "")
 
 
 def _scope_windows(snapshot: Snapshot, scope: str) -> tuple[Window, ...]:
@@ -349,8 +343,8 @@ class Command(BaseCommand):
         word = "on" if value else "off"
         label = _label(scope)
         scheduling = options["start"] is not None or options["end"] is not None
-        same_reason = options["reason"] is None or options["reason"] == _scope_reason(
-            config, snapshot, scope
+        same_reason = options["reason"] is None or options["reason"] == given_reason(
+            snapshot, config, scope
         )
         unchanged = in_force(snapshot, config, scope) == value and not _scope_windows(
             snapshot, scope
@@ -404,7 +398,7 @@ class Command(BaseCommand):
     def _print_scope_details(self, config: Config, snapshot: Snapshot, scope: str) -> None:
         name = config.scope_switch_name(scope)
         self.stdout.write(f"  switch {name!r}: {'on' if held(snapshot, scope) else 'off'}")
-        reason = _scope_reason(config, snapshot, scope)
+        reason = given_reason(snapshot, config, scope)
         if reason:
             self.stdout.write(f"  reason: {reason}")
         self._print_windows(snapshot, scope)
@@ -413,10 +407,7 @@ class Command(BaseCommand):
         using = store.read_alias()
         if config.override is not None:
             self.stdout.write("  set by settings.MAINTENANCE_MODE")
-        self.stdout.write(f"  switch {config.switch_name!r}: {'on' if snapshot.switch else 'off'}")
-        if snapshot.reason:
-            self.stdout.write(f"  reason: {snapshot.reason}")
-        self._print_windows(snapshot, "")
+        self._print_scope_details(config, snapshot, "")
         for label, name, rule in (
             ("targeted flag", config.flag_name, snapshot.flag),
             ("exempt flag", config.exempt_flag_name, snapshot.exempt),
