@@ -45,7 +45,7 @@ class SettingsId:
     E008: Final = "E008"  # MAINTENANCE_MODE_TEMPLATE is not a template name.
     E009: Final = "E009"  # A waffle name setting is not a string of 1 to 100 characters.
     E010: Final = "E010"  # The targeted and the exempt flag have the same name.
-    E011: Final = "E011"  # An interval setting is not a number of seconds, 0 or more.
+    E011: Final = "E011"  # An interval setting is not a number of seconds it accepts.
     E012: Final = "E012"  # A list setting is a string or not a list/tuple (a missing comma).
     E013: Final = "E013"  # An IGNORE_URLS/IGNORE_IP_ADDRESSES entry is not a valid regex.
     E014: Final = "E014"  # A setting django-maintenance-mode renamed is set under its old name.
@@ -134,6 +134,7 @@ class Config:
     read_only_allowed_url_patterns: tuple[re.Pattern[str], ...]
     #: Each area's name and its patterns, in the order of the setting.
     areas: tuple[tuple[str, tuple[re.Pattern[str], ...]], ...]
+    celery_max_countdown: float
     problems: tuple[Problem, ...] = field(default=(), compare=False)
 
     @functools.cached_property
@@ -344,6 +345,13 @@ _seconds = _Rule(
     "must be a number of seconds (0 or more)",
     "For example {default!r}.",
     lambda value: (_is_int(value) or isinstance(value, float)) and value >= 0,
+    convert=float,
+)
+_positive_seconds = _Rule(
+    SettingsId.E011,
+    "must be a number of seconds, more than 0",
+    "For example {default!r}.",
+    lambda value: (_is_int(value) or isinstance(value, float)) and value > 0,
     convert=float,
 )
 
@@ -581,6 +589,7 @@ _TABLE: tuple[tuple[str, Any, Parser, str | tuple[str, ...]], ...] = (
         "read_only_allowed_url_patterns",
     ),
     ("MAINTENANCE_WAFFLE_AREAS", {}, _areas, "areas"),
+    ("MAINTENANCE_WAFFLE_CELERY_MAX_COUNTDOWN", 60.0, _positive_seconds, "celery_max_countdown"),
 )
 SETTINGS: tuple[Setting, ...] = tuple(Setting(*row) for row in _TABLE)
 DEFAULTS: dict[str, Any] = {setting.name: setting.default for setting in SETTINGS}

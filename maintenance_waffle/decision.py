@@ -16,16 +16,18 @@ from __future__ import annotations
 import functools
 import hashlib
 import ipaddress
+import math
 import os
 import random
 import sys
-from datetime import datetime
+from datetime import datetime, timezone
 from typing import Any, NamedTuple
 
 from django.contrib.auth.models import AnonymousUser
 from django.http import HttpRequest
 from django.shortcuts import resolve_url
 from django.urls import NoReverseMatch, Resolver404, get_script_prefix, resolve, reverse
+from django.utils.http import parse_http_date_safe
 from waffle.utils import get_setting
 
 from maintenance_waffle.bypass import COOKIE_NAME as BYPASS_COOKIE
@@ -182,6 +184,52 @@ def in_force(snapshot: Snapshot, config: Config, scope: str, now: datetime | Non
     if scope == READ_ONLY:
         return read_only_in_force(snapshot, now)
     return scope.removeprefix(AREA_PREFIX) in areas_in_force(snapshot, now)
+
+
+def holding_scope(
+    snapshot: Snapshot, config: Config, areas: tuple[str, ...] = (), now: datetime | None = None
+) -> str | None:
+    """The maintenance that holds back background work tied to ``areas`` at ``now``: ""
+    (site-wide), "read-only" or "area:<name>"; None when it may run."""
+    if site_wide(snapshot, config, now):
+        return ""
+    if read_only_in_force(snapshot, now):
+        return READ_ONLY
+    if areas:
+        down = areas_in_force(snapshot, now)
+        for area in areas:
+            if area in down:
+                return area_scope(area)
+    return None
+
+
+def wake_time(snapshot: Snapshot, config: Config, scope: str, now: datetime) -> datetime:
+    """When background work held by the maintenance of ``scope`` looks again: the end of
+    the window in force when it is at most ``MAINTENANCE_WAFFLE_CELERY_MAX_COUNTDOWN``
+    away; else the next whole multiple (since the epoch) of ``MAINTENANCE_MODE_RETRY_AFTER``
+    in seconds, at least 1 s and at most that cap. Everything deferred meanwhile wakes at
+    the same moment, which keeps it in order."""
+    cap = config.celery_max_countdown
+    end = scope_ends_at(snapshot, config, scope, now)
+    if end is not None and (end - now).total_seconds() <= cap:
+        return end
+    step = min(max(_retry_after_seconds(config, now), 1.0), cap)
+    at = (math.floor(now.timestamp() / step) + 1) * step
+    return datetime.fromtimestamp(at, tz=timezone.utc)
+
+
+def _retry_after_seconds(config: Config, now: datetime) -> float:
+    """``MAINTENANCE_MODE_RETRY_AFTER`` in seconds from ``now`` (an HTTP-date counts down
+    to it); infinite when empty, unparsable or past, so that the cap applies."""
+    retry_after = config.retry_after
+    if retry_after is None:
+        return math.inf
+    if retry_after.isascii() and retry_after.isdigit():
+        return float(retry_after)
+    date = parse_http_date_safe(retry_after)
+    if date is None or date <= now.timestamp():
+        return math.inf
+    return date - now.timestamp()
 
 
 def area_of(path: str, snapshot: Snapshot, config: Config) -> str | None:

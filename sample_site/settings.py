@@ -13,6 +13,10 @@ SQLite and a local-memory cache by default. Environment variables (all optional)
 - ``SAMPLE_MAX_STALENESS``: ``MAINTENANCE_WAFFLE_MAX_STALENESS`` in seconds.
 - ``SAMPLE_FALLBACK``: ``MAINTENANCE_MODE_STATE_BACKEND_FALLBACK_VALUE`` (on or off).
 - ``SAMPLE_IGNORE_IPS``, comma separated: ``MAINTENANCE_MODE_IGNORE_IP_ADDRESSES``.
+- Celery (optional, see ``sample_site/celery.py``): ``SAMPLE_CELERY_BROKER`` (default
+  ``redis://127.0.0.1:6379/1``), ``SAMPLE_CELERY_RESULTS`` (a result backend, default
+  none), ``SAMPLE_CELERY_BEAT_SECONDS`` (how often beat queues a note, default 60) and
+  ``SAMPLE_CELERY_MAX_COUNTDOWN``: ``MAINTENANCE_WAFFLE_CELERY_MAX_COUNTDOWN``.
 
 PostgreSQL and Redis let several server processes share one maintenance state:
 
@@ -182,6 +186,22 @@ MAINTENANCE_WAFFLE_AREAS = {"checkout": [r"^/checkout/"]}
 # In read-only mode (the switch "maintenance_mode_read_only") every POST gets the 503,
 # except these: signing in and out keeps working.
 MAINTENANCE_WAFFLE_READ_ONLY_ALLOWED_URLS = (r"^/accounts/log(in|out)/$",)
+# Celery tasks deferred during maintenance look again at most this often (seconds; the
+# default is 60).
+if os.environ.get("SAMPLE_CELERY_MAX_COUNTDOWN", "").strip():
+    MAINTENANCE_WAFFLE_CELERY_MAX_COUNTDOWN = float(os.environ["SAMPLE_CELERY_MAX_COUNTDOWN"])
+
+# Celery (sample_site/celery.py) ----------------------------------------------------------
+
+CELERY_BROKER_URL = os.environ.get("SAMPLE_CELERY_BROKER", "").strip() or "redis://127.0.0.1:6379/1"
+CELERY_RESULT_BACKEND = os.environ.get("SAMPLE_CELERY_RESULTS", "").strip() or None
+CELERY_BEAT_SCHEDULE = {
+    "note": {
+        "task": "demo.add_note",
+        "schedule": float(os.environ.get("SAMPLE_CELERY_BEAT_SECONDS", "").strip() or 60),
+        "args": ("Written by the beat scheduler",),
+    }
+}
 
 # Logging and error mail -----------------------------------------------------------------
 

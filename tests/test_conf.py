@@ -106,6 +106,7 @@ def test_defaults_build_without_problems():
         read_only_switch_name="maintenance_mode_read_only",
         read_only_allowed_url_patterns=(),
         areas=(),
+        celery_max_countdown=60.0,
     )
 
 
