@@ -64,17 +64,19 @@ screenshots: $(STAMP) axe
 	MAINTENANCE_WAFFLE_SCREENSHOTS=1 $(BIN)/pytest -q -p no:cacheprovider tests/browser
 
 ## make bench: maintenance_waffle side by side with a bare stack and django-maintenance-mode,
-## then the state's cost as a targeted group grows to 1,000,000 members (PostgreSQL)
+## then the state's cost as a targeted group grows to 1,000,000 members (PostgreSQL),
+## and the cost of the check before each Celery task
 $(BENCH_STAMP): pyproject.toml Makefile
 	$(PYTHON) -m venv $(BENCH_VENV)
 	$(BENCH_VENV)/bin/python -m pip install --quiet --upgrade pip
-	$(BENCH_VENV)/bin/python -m pip install --quiet -e . "django-maintenance-mode==0.23.0" redis "psycopg[binary]"
+	$(BENCH_VENV)/bin/python -m pip install --quiet -e ".[celery]" "django-maintenance-mode==0.23.0" redis "psycopg[binary]"
 	touch $(BENCH_STAMP)
 
 bench: $(BENCH_STAMP)
 	$(BENCH_VENV)/bin/python benchmarks/bench.py $(BENCH_ARGS)
 	$(BENCH_VENV)/bin/python benchmarks/propagation.py
 	$(BENCH_VENV)/bin/python benchmarks/scale.py $(BENCH_SCALE_ARGS)
+	$(BENCH_VENV)/bin/python benchmarks/celery_tasks.py
 
 clean:
 	rm -rf $(VENV) $(BENCH_VENV) .tox .coverage .coverage.* .mypy_cache .ruff_cache \
