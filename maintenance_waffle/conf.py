@@ -2,6 +2,7 @@ from __future__ import annotations
 
 import copy
 import functools
+import inspect
 import ipaddress
 import logging
 import re
@@ -21,39 +22,83 @@ IPNetwork = ipaddress.IPv4Network | ipaddress.IPv6Network
 _BACKREFERENCE = re.compile(r"\\[1-9]|\(\?P=|\\g<")
 
 
-# System check IDs. Django and README's table write them as "maintenance_waffle.<ID>"
-# (check_id()); problems and these constants hold the bare ID.
+# System check IDs. Django and the documentation write them as "maintenance_waffle.<ID>"
+# (check_id()); problems and these constants hold the bare ID. What each one means is
+# CHECK_SUMMARIES below, which the reference documentation is generated from.
 
 
 class InstallationId:
-    """IDs of ``checks.check_installation``: how the app is installed."""
+    """IDs of ``checks.check_installation`` and ``checks.check_areas``: how the app is
+    installed."""
 
-    E001: Final = "E001"  # 'waffle' is not in INSTALLED_APPS.
-    E002: Final = "E002"  # Our middleware comes before AuthenticationMiddleware.
-    W001: Final = "W001"  # Our middleware is not in MIDDLEWARE.
-    W004: Final = "W004"  # An area covers an exempt path (the admin, our URLs): never down there.
+    E001: Final = "E001"
+    E002: Final = "E002"
+    W001: Final = "W001"
+    W004: Final = "W004"
 
 
 class SettingsId:
     """IDs of the problems ``build()`` finds in settings (``checks.check_settings``)."""
 
-    E003: Final = "E003"  # MAINTENANCE_MODE is not None, True or False.
-    E004: Final = "E004"  # A yes/no setting is not a boolean.
-    E005: Final = "E005"  # MAINTENANCE_MODE_STATUS_CODE is not a status code from 100 to 599.
-    E006: Final = "E006"  # MAINTENANCE_MODE_RETRY_AFTER is not seconds, an HTTP-date or empty.
-    E007: Final = "E007"  # MAINTENANCE_MODE_RESPONSE_TYPE is unknown and not a function.
-    E008: Final = "E008"  # MAINTENANCE_MODE_TEMPLATE is not a template name.
-    E009: Final = "E009"  # A waffle name setting is not a string of 1 to 100 characters.
-    E010: Final = "E010"  # The targeted and the exempt flag have the same name.
-    E011: Final = "E011"  # An interval setting is not a number of seconds it accepts.
-    E012: Final = "E012"  # A list setting is a string or not a list/tuple (a missing comma).
-    E013: Final = "E013"  # An IGNORE_URLS/IGNORE_IP_ADDRESSES entry is not a valid regex.
-    E014: Final = "E014"  # A setting django-maintenance-mode renamed is set under its old name.
-    E015: Final = "E015"  # A function setting cannot be imported or is not callable.
-    E016: Final = "E016"  # MAINTENANCE_MODE_REDIRECT_URL is not a string.
-    E017: Final = "E017"  # A size setting is not a whole number, 0 or more.
-    E018: Final = "E018"  # MAINTENANCE_WAFFLE_AREAS is not a dict of area names to regex lists.
-    W002: Final = "W002"  # A django-maintenance-mode state-storage setting is set: ignored.
+    E003: Final = "E003"
+    E004: Final = "E004"
+    E005: Final = "E005"
+    E006: Final = "E006"
+    E007: Final = "E007"
+    E008: Final = "E008"
+    E009: Final = "E009"
+    E010: Final = "E010"
+    E011: Final = "E011"
+    E012: Final = "E012"
+    E013: Final = "E013"
+    E014: Final = "E014"
+    E015: Final = "E015"
+    E016: Final = "E016"
+    E017: Final = "E017"
+    E018: Final = "E018"
+    W002: Final = "W002"
+
+
+#: What each check ID means, in one line of Markdown, by bare ID.
+CHECK_SUMMARIES: Final[dict[str, str]] = {
+    InstallationId.E001: "`waffle` is not in `INSTALLED_APPS`.",
+    InstallationId.E002: "The middleware comes before `AuthenticationMiddleware`.",
+    SettingsId.E003: "`MAINTENANCE_MODE` is not `None`, `True` or `False`.",
+    SettingsId.E004: "A yes/no setting is not a boolean.",
+    SettingsId.E005: "`MAINTENANCE_MODE_STATUS_CODE` is not a status code from 100 to 599.",
+    SettingsId.E006: "`MAINTENANCE_MODE_RETRY_AFTER` is not seconds, an HTTP-date or empty.",
+    SettingsId.E007: (
+        "`MAINTENANCE_MODE_RESPONSE_TYPE` is unknown and not an importable function."
+    ),
+    SettingsId.E008: "`MAINTENANCE_MODE_TEMPLATE` is not a template name.",
+    SettingsId.E009: "A waffle name setting is not a string of 1 to 100 characters.",
+    SettingsId.E010: (
+        "The targeted and the exempt flag, or the site-wide and the read-only switch, have "
+        "the same name."
+    ),
+    SettingsId.E011: (
+        "An interval setting is not a number of seconds ≥ 0 (> 0 for "
+        "`MAINTENANCE_WAFFLE_CELERY_MAX_COUNTDOWN`)."
+    ),
+    SettingsId.E012: "A list setting is a string or not a list/tuple (a missing comma).",
+    SettingsId.E013: (
+        "An `IGNORE_URLS`/`IGNORE_IP_ADDRESSES`/`READ_ONLY_ALLOWED_URLS`/`AREAS` entry is not "
+        "a valid regular expression."
+    ),
+    SettingsId.E014: "A setting that django-maintenance-mode renamed is used under its old name.",
+    SettingsId.E015: "A function setting cannot be imported or is not callable.",
+    SettingsId.E016: "`MAINTENANCE_MODE_REDIRECT_URL` is not a string.",
+    SettingsId.E017: "`MAINTENANCE_WAFFLE_MEMBERSHIP_CACHE_SIZE` is not a whole number, 0 or more.",
+    SettingsId.E018: (
+        "`MAINTENANCE_WAFFLE_AREAS` is not a dict of valid area names to non-empty lists of "
+        "regexes."
+    ),
+    InstallationId.W001: "The middleware is not in `MIDDLEWARE`.",
+    SettingsId.W002: "A django-maintenance-mode state-storage setting is set; it is ignored here.",
+    InstallationId.W004: (
+        "An area covers the admin site or the on/off URLs, which stay open: it is never down there."
+    ),
+}
 
 
 def check_id(id_: str) -> str:
@@ -86,7 +131,8 @@ Parser = Callable[[str, Any, list[Problem]], Any]
 
 @dataclass(frozen=True)
 class Setting:
-    """A setting this app reads, its default, its parser and the ``Config`` field it fills.
+    """A setting this app reads: its default, its parser, the ``Config`` field it fills,
+    and its type and meaning for the documentation.
 
     A parser that returns a tuple fills a tuple of fields, one value each.
     """
@@ -95,6 +141,10 @@ class Setting:
     default: Any
     parse: Parser
     field: str | tuple[str, ...]
+    #: What the value may be, in a few words of plain text, e.g. ``"bool | None"``.
+    type: str
+    #: What the setting means, in Markdown (the reference documentation shows it).
+    doc: str
 
 
 @dataclass(frozen=True)
@@ -528,70 +578,403 @@ def _areas(
 
 # The settings ----------------------------------------------------------------------------
 
-#: Every setting this app reads, in README's order: name, default, parser, Config field(s).
-#: ``MAINTENANCE_MODE_*`` names and defaults follow django-maintenance-mode, except where
-#: the README says otherwise.
-_TABLE: tuple[tuple[str, Any, Parser, str | tuple[str, ...]], ...] = (
-    ("MAINTENANCE_MODE", None, _override, "override"),
-    ("MAINTENANCE_MODE_IGNORE_ADMIN_SITE", True, _bool, "ignore_admin_site"),
-    ("MAINTENANCE_MODE_IGNORE_ANONYMOUS_USER", False, _bool, "ignore_anonymous_user"),
-    ("MAINTENANCE_MODE_IGNORE_AUTHENTICATED_USER", False, _bool, "ignore_authenticated_user"),
-    ("MAINTENANCE_MODE_IGNORE_STAFF", False, _bool, "ignore_staff"),
-    ("MAINTENANCE_MODE_IGNORE_SUPERUSER", False, _bool, "ignore_superuser"),
-    ("MAINTENANCE_MODE_IGNORE_TESTS", False, _bool, "ignore_tests"),
-    (
+
+def _entry(
+    name: str,
+    default: Any,
+    parse: Parser,
+    field: str | tuple[str, ...],
+    type: str,
+    doc: str,
+) -> Setting:
+    # The meanings are written as indented triple-quoted strings, for reading here.
+    return Setting(name, default, parse, field, type, inspect.cleandoc(doc))
+
+
+#: Every setting this app reads, in the documentation's order: name, default, parser,
+#: ``Config`` field(s), type and meaning. ``MAINTENANCE_MODE_*`` names and defaults follow
+#: django-maintenance-mode, except where the meaning says otherwise.
+SETTINGS: tuple[Setting, ...] = (
+    _entry(
+        "MAINTENANCE_MODE",
+        None,
+        _override,
+        "override",
+        "bool | None",
+        """
+        When `True` or `False`, the site-wide state is fixed by settings: the switch is not
+        consulted and cannot be changed (`set_maintenance_mode`, the command and the on/off
+        URLs refuse). The targeted flag still applies to its requests.
+
+        Anything else (a string such as `"False"`) is a check error, and at run time it is
+        ignored everywhere alike: the switch decides, and the API, the command, the on/off
+        URLs and the dashboard can change it.
+        """,
+    ),
+    _entry(
+        "MAINTENANCE_MODE_IGNORE_ADMIN_SITE",
+        True,
+        _bool,
+        "ignore_admin_site",
+        "bool",
+        """
+        Requests under the admin site's URL pass.
+
+        The default differs from django-maintenance-mode's, `False`.
+        """,
+    ),
+    _entry(
+        "MAINTENANCE_MODE_IGNORE_ANONYMOUS_USER",
+        False,
+        _bool,
+        "ignore_anonymous_user",
+        "bool",
+        "Anonymous visitors pass.",
+    ),
+    _entry(
+        "MAINTENANCE_MODE_IGNORE_AUTHENTICATED_USER",
+        False,
+        _bool,
+        "ignore_authenticated_user",
+        "bool",
+        "Logged-in users pass.",
+    ),
+    _entry(
+        "MAINTENANCE_MODE_IGNORE_STAFF",
+        False,
+        _bool,
+        "ignore_staff",
+        "bool",
+        "Users with `is_staff` pass.",
+    ),
+    _entry(
+        "MAINTENANCE_MODE_IGNORE_SUPERUSER",
+        False,
+        _bool,
+        "ignore_superuser",
+        "bool",
+        """
+        Users with `is_superuser` pass (the exempt flag already lets superusers through by
+        default).
+        """,
+    ),
+    _entry(
+        "MAINTENANCE_MODE_IGNORE_TESTS",
+        False,
+        _bool,
+        "ignore_tests",
+        "bool",
+        """
+        While a test suite runs (`manage.py test`, a `runtests` script, or pytest), requests
+        pass.
+        """,
+    ),
+    _entry(
         "MAINTENANCE_MODE_IGNORE_IP_ADDRESSES",
         (),
         _ip_addresses,
         ("ignore_ip_networks", "ignore_ip_patterns"),
+        "list | tuple of str",
+        """
+        Clients whose IP matches pass. An entry that parses as an address or a network
+        (`"10.0.0.0/8"`, `"2001:db8::/32"`) matches exactly or by network; any other entry
+        is a regular expression matched from the start, as in django-maintenance-mode.
+        """,
     ),
-    ("MAINTENANCE_MODE_GET_CLIENT_IP_ADDRESS", None, _function, "get_client_ip_address"),
-    ("MAINTENANCE_MODE_GET_AUTHENTICATED_USER", None, _function, "get_authenticated_user"),
-    ("MAINTENANCE_MODE_LOGOUT_AUTHENTICATED_USER", False, _bool, "logout_authenticated_user"),
-    ("MAINTENANCE_MODE_LOGOUT_STAFF_USER", None, _logout, "logout_staff_user"),
-    ("MAINTENANCE_MODE_LOGOUT_SUPERUSER", None, _logout, "logout_superuser"),
-    ("MAINTENANCE_MODE_IGNORE_URLS", (), _patterns, "ignore_url_patterns"),
-    ("MAINTENANCE_MODE_REDIRECT_URL", None, _redirect_url, "redirect_url"),
-    (
+    _entry(
+        "MAINTENANCE_MODE_GET_CLIENT_IP_ADDRESS",
+        None,
+        _function,
+        "get_client_ip_address",
+        "dotted path | None",
+        """
+        Dotted path of a function `f(request) -> str`; `None` means `REMOTE_ADDR`. Used for
+        the IP allowlist and for percentages of anonymous visitors. Forwarded-for headers
+        are trusted only through such a function.
+        """,
+    ),
+    _entry(
+        "MAINTENANCE_MODE_GET_AUTHENTICATED_USER",
+        None,
+        _function,
+        "get_authenticated_user",
+        "dotted path | None",
+        """
+        Dotted path of a function `f(request=...) -> user | None`. For token or JWT
+        authentication, where `request.user` is still anonymous when middleware runs: the
+        user it returns is the one targeted, exempted and logged out; `None` means
+        `request.user`.
+        """,
+    ),
+    _entry(
+        "MAINTENANCE_MODE_LOGOUT_AUTHENTICATED_USER",
+        False,
+        _bool,
+        "logout_authenticated_user",
+        "bool",
+        """
+        Log logged-in users out when they make a request in maintenance. The user checks
+        that follow see an anonymous visitor, so with
+        `MAINTENANCE_MODE_IGNORE_ANONYMOUS_USER` the logged-out user is let through.
+
+        Nobody is logged out on exempt paths (the admin, `IGNORE_URLS`,
+        `force_maintenance_mode_off` views): a documented difference, as
+        django-maintenance-mode logs out before every exemption.
+        """,
+    ),
+    _entry(
+        "MAINTENANCE_MODE_LOGOUT_STAFF_USER",
+        None,
+        _logout,
+        "logout_staff_user",
+        "bool | None",
+        """
+        For staff users (who are not superusers): `True` or `False` overrides
+        `MAINTENANCE_MODE_LOGOUT_AUTHENTICATED_USER`, `None` follows it.
+        """,
+    ),
+    _entry(
+        "MAINTENANCE_MODE_LOGOUT_SUPERUSER",
+        None,
+        _logout,
+        "logout_superuser",
+        "bool | None",
+        """
+        For superusers (staff or not): `True` or `False` overrides
+        `MAINTENANCE_MODE_LOGOUT_AUTHENTICATED_USER`, `None` follows it.
+        """,
+    ),
+    _entry(
+        "MAINTENANCE_MODE_IGNORE_URLS",
+        (),
+        _patterns,
+        "ignore_url_patterns",
+        "list | tuple of regexes",
+        """
+        Requests whose `path_info` matches from the start pass, e.g.
+        `(r"^/healthz$", r"^/static/")`. Each entry is a string, a compiled pattern or a
+        lazy string.
+        """,
+    ),
+    _entry(
+        "MAINTENANCE_MODE_REDIRECT_URL",
+        None,
+        _redirect_url,
+        "redirect_url",
+        "str | None",
+        """
+        When set, the maintenance response is a 302 redirect to this URL, path or URL name;
+        requests for that path (and below it) pass, so the redirect cannot loop.
+        """,
+    ),
+    _entry(
         "MAINTENANCE_MODE_RESPONSE_TYPE",
         "auto",
         _response_type,
         ("response_type", "response_type_function"),
+        '"auto" | "html" | "json" | dotted path',
+        """
+        What the maintenance response is: `"auto"` (JSON for clients that ask for it, HTML
+        otherwise), `"html"`, `"json"`, or the dotted path of a function `f(request=...)`
+        returning one of those. `"json"` answers `application/json` with the
+        `MAINTENANCE_MODE_GET_CONTEXT` dict (or `{}`).
+
+        The default differs from django-maintenance-mode's, `"html"`.
+        """,
     ),
-    ("MAINTENANCE_MODE_GET_CONTEXT", None, _function, "get_context"),
-    ("MAINTENANCE_MODE_TEMPLATE", "503.html", _template, "template"),
-    ("MAINTENANCE_MODE_STATUS_CODE", 503, _status_code, "status_code"),
-    ("MAINTENANCE_MODE_RETRY_AFTER", 3600, _retry_after, "retry_after"),
-    ("MAINTENANCE_MODE_STATE_BACKEND_FALLBACK_VALUE", False, _bool, "fallback_value"),
-    ("MAINTENANCE_WAFFLE_SWITCH", "maintenance_mode", _waffle_name, "switch_name"),
-    ("MAINTENANCE_WAFFLE_FLAG", "maintenance_mode", _waffle_name, "flag_name"),
-    (
+    _entry(
+        "MAINTENANCE_MODE_GET_CONTEXT",
+        None,
+        _function,
+        "get_context",
+        "dotted path | None",
+        """
+        Dotted path of a function `f(request=...) -> dict`: extra template context for the
+        HTML page, the body of `"json"` responses, extra members of problem details.
+        """,
+    ),
+    _entry(
+        "MAINTENANCE_MODE_TEMPLATE",
+        "503.html",
+        _template,
+        "template",
+        "str",
+        """
+        The template of the maintenance page. When the project has no such template, the
+        packaged `maintenance_waffle/503.html` is used.
+        """,
+    ),
+    _entry(
+        "MAINTENANCE_MODE_STATUS_CODE",
+        503,
+        _status_code,
+        "status_code",
+        "int (100 to 599)",
+        "The HTTP status code of the maintenance response.",
+    ),
+    _entry(
+        "MAINTENANCE_MODE_RETRY_AFTER",
+        3600,
+        _retry_after,
+        "retry_after",
+        "int (seconds) | str (HTTP-date) | None",
+        """
+        The `Retry-After` header of the maintenance response: seconds, or an HTTP-date
+        string. `0` or `None` sends no `Retry-After` header.
+        """,
+    ),
+    _entry(
+        "MAINTENANCE_MODE_STATE_BACKEND_FALLBACK_VALUE",
+        False,
+        _bool,
+        "fallback_value",
+        "bool",
+        """
+        The state used when the database cannot be read and no recent state is known:
+        `False` fails open, `True` fails closed.
+        """,
+    ),
+    _entry(
+        "MAINTENANCE_WAFFLE_SWITCH",
+        "maintenance_mode",
+        _waffle_name,
+        "switch_name",
+        "str (1 to 100 characters)",
+        "Name of the site-wide switch.",
+    ),
+    _entry(
+        "MAINTENANCE_WAFFLE_FLAG",
+        "maintenance_mode",
+        _waffle_name,
+        "flag_name",
+        "str (1 to 100 characters)",
+        "Name of the targeted-maintenance flag.",
+    ),
+    _entry(
         "MAINTENANCE_WAFFLE_EXEMPT_FLAG",
         "maintenance_mode_exempt",
         _exempt_flag_name,
         "exempt_flag_name",
+        "str (1 to 100 characters) | None",
+        """
+        Name of the exemption flag; must differ from `MAINTENANCE_WAFFLE_FLAG`.
+
+        `None` means no exempt flag at all (and the migration creates none): nobody is
+        exempt but by the other exemptions (the admin site, `MAINTENANCE_MODE_IGNORE_*`,
+        bypass links), as in django-maintenance-mode.
+        """,
     ),
-    ("MAINTENANCE_WAFFLE_REFRESH_INTERVAL", 1.0, _seconds, "refresh_interval"),
-    ("MAINTENANCE_WAFFLE_FULL_REFRESH_INTERVAL", 60.0, _seconds, "full_refresh_interval"),
-    ("MAINTENANCE_WAFFLE_MAX_STALENESS", 300.0, _seconds, "max_staleness"),
-    ("MAINTENANCE_WAFFLE_MEMBERSHIP_CACHE_SIZE", 10_000, _size, "membership_cache_size"),
-    ("MAINTENANCE_WAFFLE_TRUST_WAFFLE_COOKIES", False, _bool, "trust_waffle_cookies"),
-    (
+    _entry(
+        "MAINTENANCE_WAFFLE_REFRESH_INTERVAL",
+        1.0,
+        _seconds,
+        "refresh_interval",
+        "seconds (int | float ≥ 0)",
+        "How often each process re-reads the state.",
+    ),
+    _entry(
+        "MAINTENANCE_WAFFLE_FULL_REFRESH_INTERVAL",
+        60.0,
+        _seconds,
+        "full_refresh_interval",
+        "seconds (int | float ≥ 0)",
+        """
+        A refresh reads only the change stamp, and everything else only when the stamp
+        moved; at most this often it reads everything anyway, to see changes made without
+        Django's signals (raw SQL, `QuerySet.update()`). `0` reads everything at every
+        refresh.
+        """,
+    ),
+    _entry(
+        "MAINTENANCE_WAFFLE_MAX_STALENESS",
+        300.0,
+        _seconds,
+        "max_staleness",
+        "seconds (int | float ≥ 0)",
+        "How long the last known state is trusted while the database cannot be read.",
+    ),
+    _entry(
+        "MAINTENANCE_WAFFLE_MEMBERSHIP_CACHE_SIZE",
+        10_000,
+        _size,
+        "membership_cache_size",
+        "int ≥ 0",
+        """
+        How many users' memberships in the groups the targeted and exempt flags name each
+        process remembers.
+
+        The members of those groups are never loaded whole: a logged-in user's groups among
+        them are asked for with one indexed query, the first time the user is seen after a
+        change, and remembered for the next requests (the least recently seen are forgotten
+        first), so memory does not grow with the groups. `0` asks on every request of a
+        logged-in user.
+        """,
+    ),
+    _entry(
+        "MAINTENANCE_WAFFLE_TRUST_WAFFLE_COOKIES",
+        False,
+        _bool,
+        "trust_waffle_cookies",
+        "bool",
+        """
+        When `True`, flag percentages, testing mode and `WAFFLE_OVERRIDE` follow waffle's
+        own client-side rules (its `dwf_`/`dwft_` cookies and query strings decide). Only
+        for projects that accept that clients can choose.
+        """,
+    ),
+    _entry(
         "MAINTENANCE_WAFFLE_READ_ONLY_SWITCH",
         "maintenance_mode_read_only",
         _waffle_name,
         "read_only_switch_name",
+        "str (1 to 100 characters)",
+        """
+        The waffle switch of read-only mode (see
+        [Read-only mode and maintenance areas](../guides/read-only-and-areas.md));
+        `migrate` creates it, off. It must differ from `MAINTENANCE_WAFFLE_SWITCH` (check
+        E010).
+        """,
     ),
-    (
+    _entry(
         "MAINTENANCE_WAFFLE_READ_ONLY_ALLOWED_URLS",
         (),
         _patterns,
         "read_only_allowed_url_patterns",
+        "list | tuple of regexes",
+        """
+        Paths where changes stay allowed in read-only mode, matched from the start of
+        `path_info`, e.g. `[r"^/accounts/login/$"]` so that people can still sign in.
+        """,
     ),
-    ("MAINTENANCE_WAFFLE_AREAS", {}, _areas, "areas"),
-    ("MAINTENANCE_WAFFLE_CELERY_MAX_COUNTDOWN", 60.0, _positive_seconds, "celery_max_countdown"),
+    _entry(
+        "MAINTENANCE_WAFFLE_AREAS",
+        {},
+        _areas,
+        "areas",
+        "dict of area name to list of regexes",
+        """
+        Parts of the site that can be taken down on their own, each a list of regexes
+        matched from the start of `path_info`. For example
+        `{"checkout": [r"^/checkout/", r"^/api/orders/"]}`.
+
+        Each area has its own switch, `"<MAINTENANCE_WAFFLE_SWITCH>:<area>"`
+        (`maintenance_mode:checkout`), which `migrate` creates, off. Names are 1 to 50
+        lower-case letters, digits, `_` or `-` (check E018); an area removed from the
+        setting keeps its switch row, ignored.
+        """,
+    ),
+    _entry(
+        "MAINTENANCE_WAFFLE_CELERY_MAX_COUNTDOWN",
+        60.0,
+        _positive_seconds,
+        "celery_max_countdown",
+        "seconds (int | float > 0)",
+        """
+        The longest a Celery task deferred during maintenance waits before it looks again
+        (see [Background work](../guides/background-work.md)).
+        """,
+    ),
 )
-SETTINGS: tuple[Setting, ...] = tuple(Setting(*row) for row in _TABLE)
 DEFAULTS: dict[str, Any] = {setting.name: setting.default for setting in SETTINGS}
 
 #: django-maintenance-mode renamed these without an alias; upstream ignores them silently.
@@ -600,13 +983,21 @@ RENAMED_SETTINGS = {
     "MAINTENANCE_MODE_GET_TEMPLATE_CONTEXT": "MAINTENANCE_MODE_GET_CONTEXT",
     "MAINTENANCE_MODE_IGNORE_TEST": "MAINTENANCE_MODE_IGNORE_TESTS",
 }
-#: django-maintenance-mode's state storage: here the state is waffle's.
-IGNORED_SETTINGS = (
-    "MAINTENANCE_MODE_STATE_BACKEND",
-    "MAINTENANCE_MODE_STATE_FILE_NAME",
-    "MAINTENANCE_MODE_STATE_FILE_PATH",
-    "MAINTENANCE_MODE_CACHE_BACKEND",
-)
+#: django-maintenance-mode's state storage, and why it does not apply here (Markdown): the
+#: state is waffle's.
+IGNORED_SETTINGS: dict[str, str] = {
+    "MAINTENANCE_MODE_STATE_BACKEND": (
+        "There are no state backends: the switch and the windows are in the database, shared "
+        "by every process."
+    ),
+    "MAINTENANCE_MODE_STATE_FILE_NAME": "The state is not kept in a file.",
+    "MAINTENANCE_MODE_STATE_FILE_PATH": "The state is not kept in a file.",
+    "MAINTENANCE_MODE_CACHE_BACKEND": (
+        "Each process keeps its own snapshot of the state instead (see "
+        "[Running on many servers](../guides/many-servers.md)); waffle's own "
+        "`WAFFLE_CACHE_NAME` is untouched."
+    ),
+}
 
 
 #: What django-maintenance-mode puts on django.conf.settings for its storage settings,

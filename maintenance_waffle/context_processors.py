@@ -1,3 +1,5 @@
+"""The template context processor, ``maintenance_waffle.context_processors.maintenance_mode``."""
+
 from __future__ import annotations
 
 from typing import Any

@@ -265,10 +265,16 @@ class override_maintenance_mode(override_scope):
 
 
 class maintenance_mode_on(override_maintenance_mode):
+    """Maintenance on for a block (``with maintenance_mode_on():``) or a function
+    (``@maintenance_mode_on()``), then exactly as it was stored before."""
+
     def __init__(self) -> None:
         super().__init__(True)
 
 
 class maintenance_mode_off(override_maintenance_mode):
+    """Maintenance off for a block (``with maintenance_mode_off():``) or a function
+    (``@maintenance_mode_off()``), then exactly as it was stored before."""
+
     def __init__(self) -> None:
         super().__init__(False)

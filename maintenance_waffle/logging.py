@@ -1,3 +1,5 @@
+"""A logging filter that keeps maintenance responses out of error reports."""
+
 from __future__ import annotations
 
 import logging
@@ -14,6 +16,9 @@ class RequireNotMaintenanceMode503(logging.Filter):
     """
 
     def filter(self, record: logging.LogRecord) -> bool:
+        """False for the record of a response with status 503 (or
+        ``MAINTENANCE_MODE_STATUS_CODE``) given while its request was in maintenance, or
+        while site-wide maintenance is on; True for every other record."""
         status_code = getattr(record, "status_code", None)
         if status_code not in (503, get_config().status_code):
             return True

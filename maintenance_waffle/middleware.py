@@ -1,3 +1,5 @@
+"""The maintenance middleware, ``MaintenanceModeMiddleware``."""
+
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
@@ -83,6 +85,11 @@ class MaintenanceModeMiddleware:
         return None, banner.for_request(request)
 
     def process_request(self, request: HttpRequest) -> HttpResponse | None:
+        """The maintenance response for ``request``, or None to let it through.
+
+        Sets ``request.maintenance_mode``, and logs the user out where the settings say
+        so. A subclass may override it (see the class).
+        """
         config = get_config()
         snapshot = state.get(config)
         decision = apply_decision(request, snapshot, config)
