@@ -12,7 +12,7 @@ BENCH_STAMP := $(BENCH_VENV)/.installed-stamp
 # tests/browser/package.json.
 AXE := tests/browser/node_modules/axe-core/axe.min.js
 
-.PHONY: demo test pytest lint typecheck tox bench screenshots axe clean
+.PHONY: demo test pytest lint typecheck docs tox bench screenshots axe clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -26,8 +26,8 @@ demo: $(STAMP)
 	$(BIN)/python sample_site/manage.py load_demo
 	$(BIN)/python sample_site/manage.py runserver 127.0.0.1:8000
 
-## make test: the whole suite with 100 % branch coverage, then lint and type checks
-test: pytest lint typecheck
+## make test: the whole suite with 100 % branch coverage, then lint, type checks and the docs
+test: pytest lint typecheck docs
 
 pytest: $(STAMP) axe
 	rm -f .coverage .coverage.*
@@ -40,7 +40,13 @@ lint: $(STAMP)
 	$(BIN)/ruff format --check .
 
 typecheck: $(STAMP)
-	$(BIN)/mypy maintenance_waffle tests sample_site benchmarks
+	$(BIN)/mypy maintenance_waffle tests sample_site benchmarks docs/_ext
+
+## make docs: the documentation site in docs/_build/html (Sphinx), its generated reference
+## pages first; any warning, a broken internal link included, fails the build
+docs: $(STAMP)
+	$(BIN)/python docs/_ext/mw_reference.py --write
+	$(BIN)/sphinx-build -W --keep-going -q -b html docs docs/_build/html
 
 ## make tox: the Python x Django matrix (Python 3.10-3.13 from pyenv)
 tox: $(STAMP)
@@ -80,4 +86,4 @@ bench: $(BENCH_STAMP)
 
 clean:
 	rm -rf $(VENV) $(BENCH_VENV) .tox .coverage .coverage.* .mypy_cache .ruff_cache \
-		tests/browser/node_modules
+		tests/browser/node_modules docs/_build
