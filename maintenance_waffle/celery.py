@@ -59,6 +59,11 @@ PUBLISH_UNTIL_SENT = {
     "interval_max": 5,
 }
 
+#: How far apart the ETAs of tasks deferred to one wake time are. A worker turns an ETA
+#: into its monotonic clock one task at a time (kombu's ``to_timestamp``), which moves it
+#: by up to some microseconds: well below this, so the order holds.
+SPACING = timedelta(milliseconds=1)
+
 #: The mark on a task class whose ``before_start`` defers it.
 _MARK = "_maintenance_waffle_defers"
 
@@ -122,25 +127,28 @@ def defer_if_waiting(task: Any, args: Any, kwargs: Any) -> None:
         return
     config = get_config()
     snapshot = runtime.state.get(config)
-    round_ = order.woke(request.eta)
-    if snapshot.idle and round_ is None:
+    waiting = order.woke(request.eta)
+    if snapshot.idle and waiting is None:
         return
     now = runtime.current_time()
     scope = None
     if not snapshot.idle and not getattr(task, "run_during_maintenance", False):
         scope = runtime.holding_scope(snapshot, config, _task_areas(task, config), now)
     if scope is not None:
-        wake = runtime.wake_time(snapshot, config, scope, now)
+        # A task may start a moment before its ETA (see SPACING): its next round must
+        # still come after the one it woke in.
+        basis = now if waiting is None else max(now, waiting.round)
+        wake = runtime.wake_time(snapshot, config, scope, basis)
         reason = f"{_describe(scope)} is on."
     else:
-        carried = order.carried(round_)
+        carried = order.carried(waiting)
         if carried is None:
             return
         # Maintenance ended while this process was sending back the tasks that woke
         # with this one: it goes behind them, not before.
         wake = carried
         reason = "Tasks deferred before this one go first."
-    eta = order.schedule(wake, round_, now, config.celery_max_countdown)
+    eta = order.schedule(wake, waiting, now, config.celery_max_countdown)
     signature = task.signature_from_request(request, args, kwargs, eta=eta)
     signature.apply_async(retry=True, retry_policy=PUBLISH_UNTIL_SENT)
     raise Retry(exc=Deferred(reason), when=eta)
@@ -204,69 +212,92 @@ def _describe(scope: str) -> str:
     return f"Maintenance of area {scope.removeprefix(AREA_PREFIX)!r}"
 
 
+class Waiting(NamedTuple):
+    """A task this process deferred: the wake time it was sent to (its round) and its
+    place in the line of the tasks this process deferred."""
+
+    round: datetime
+    place: int
+
+
 class Order:
     """Where this process sent deferred tasks, so that they come back in order.
 
-    Tasks deferred to the same wake time get ETAs one microsecond apart, in the order they
-    were deferred, and the worker's timer starts them in that order. A task that wakes
-    after maintenance ended, in a round from which this process just sent others back
-    (maintenance was still on a moment before), follows them instead of overtaking them.
+    Each task gets a place in line the first time this process defers it, and keeps it
+    every time it is sent back. Tasks sent to one wake time get ETAs ``SPACING`` apart by
+    their places, whenever each is sent there: a task that waited a round longer still
+    comes before one queued after it. A task that wakes after maintenance ended, in a
+    round from which this process just sent others back (maintenance was still on a
+    moment before), follows them instead of overtaking them.
     """
 
     def __init__(self) -> None:
         self._lock = threading.Lock()
-        #: wake time -> how many tasks were deferred to it.
-        self._counts: dict[datetime, int] = {}
-        #: a deferred task's ETA (as its message carries it) -> its wake time (its round).
-        self._rounds: dict[str, datetime] = {}
+        self._next_place = 0
+        #: a deferred task's ETA (as its message carries it) -> its round and place.
+        self._waiting: dict[str, Waiting] = {}
+        #: wake time -> the place that wakes first there (offset 0).
+        self._first_places: dict[datetime, int] = {}
         #: round -> the latest wake time a task of it was sent back to.
         self._carried: dict[datetime, datetime] = {}
 
-    def woke(self, eta: Any) -> datetime | None:
-        """The round of a task starting with ``eta``, if this process deferred it."""
+    def woke(self, eta: Any) -> Waiting | None:
+        """The round and place of a task starting with ``eta``, if this process
+        deferred it."""
         if not isinstance(eta, str):
             return None
         with self._lock:
-            return self._rounds.pop(eta, None)
+            return self._waiting.pop(eta, None)
 
-    def carried(self, round_: datetime | None) -> datetime | None:
-        """Where tasks of ``round_`` were sent back to, if any were."""
-        if round_ is None:
+    def carried(self, waiting: Waiting | None) -> datetime | None:
+        """Where tasks of the round of ``waiting`` were sent back to, if any were."""
+        if waiting is None:
             return None
         with self._lock:
-            return self._carried.get(round_)
+            return self._carried.get(waiting.round)
 
     def schedule(
-        self, wake: datetime, round_: datetime | None, now: datetime, cap: float
+        self, wake: datetime, waiting: Waiting | None, now: datetime, cap: float
     ) -> datetime:
-        """The ETA of the next task deferred to ``wake`` from ``round_``."""
+        """The ETA of a task deferred to ``wake``: a new one (``waiting`` None) goes to
+        the end of the line."""
         with self._lock:
-            count = self._counts.get(wake, 0)
-            self._counts[wake] = count + 1
-            eta = wake + timedelta(microseconds=count)
-            self._rounds[eta.isoformat()] = wake
-            if round_ is not None:
-                self._carried[round_] = max(wake, self._carried.get(round_, wake))
-            self._forget_before(now - timedelta(seconds=max(600.0, 10 * cap)))
+            self._forget_before(now - timedelta(seconds=max(60.0, 10 * cap)))
+            if waiting is None:
+                place = self._next_place
+                self._next_place += 1
+            else:
+                place = waiting.place
+                self._carried[waiting.round] = max(wake, self._carried.get(waiting.round, wake))
+            first = self._first_places.get(wake)
+            if first is None:
+                # Every task that can still be sent here is waiting now, or new.
+                first = min([place, *(other.place for other in self._waiting.values())])
+                self._first_places[wake] = first
+            eta = wake + max(0, place - first) * SPACING
+            self._waiting[eta.isoformat()] = Waiting(wake, place)
             return eta
 
     def _forget_before(self, moment: datetime) -> None:
         # Rounds long gone (a task deferred here but taken by another process never
-        # comes back to this one): their entries would only grow the dictionaries.
-        # The counts have one entry per wake time, so this is cheap; the task entries
-        # are swept only when the counts say an old wake time is there.
-        stale = [wake for wake in self._counts if wake < moment]
-        if not stale:
+        # comes back to this one): their entries would only grow the dictionaries, and
+        # hold the first places back. There is one entry per wake time in
+        # _first_places, so this look is cheap; the rest is swept only when it finds one.
+        if not any(wake < moment for wake in self._first_places):
             return
-        for wake in stale:
-            del self._counts[wake]
+        self._first_places = {
+            wake: place for wake, place in self._first_places.items() if wake >= moment
+        }
         self._carried = {round_: wake for round_, wake in self._carried.items() if round_ >= moment}
-        self._rounds = {eta: wake for eta, wake in self._rounds.items() if wake >= moment}
+        self._waiting = {
+            eta: waiting for eta, waiting in self._waiting.items() if waiting.round >= moment
+        }
 
     def clear(self) -> None:
         with self._lock:
-            self._counts.clear()
-            self._rounds.clear()
+            self._next_place = 0
+            self._waiting.clear()
+            self._first_places.clear()
             self._carried.clear()
 
 

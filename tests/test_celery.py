@@ -30,7 +30,14 @@ from django.utils.http import http_date
 from django.utils.timezone import now as timezone_now
 
 import maintenance_waffle.celery as deferring
-from maintenance_waffle.celery import Deferred, Order, defer_during_maintenance, order
+from maintenance_waffle.celery import (
+    SPACING,
+    Deferred,
+    Order,
+    Waiting,
+    defer_during_maintenance,
+    order,
+)
 from maintenance_waffle.conf import READ_ONLY, get_config
 from maintenance_waffle.core import get_maintenance_mode, set_maintenance_mode, set_read_only
 from maintenance_waffle.decision import holding_scope, wake_time
@@ -462,7 +469,7 @@ def test_tasks_deferred_together_keep_their_order(worker: Worker) -> None:
     sent = worker.sent()
     etas = [datetime.fromisoformat(message.headers["eta"]) for message in sent]
     assert [message.args for message in sent] == [[0], [1], [2]]
-    assert etas[1] - etas[0] == etas[2] - etas[1] == timedelta(microseconds=1)
+    assert etas[1] - etas[0] == etas[2] - etas[1] == SPACING
 
 
 @pytest.mark.django_db
@@ -495,7 +502,7 @@ def test_a_round_cut_by_the_end_of_maintenance_keeps_its_order(
     assert [message.args for message in second_round] == [[0], [1], [2]]
     etas = [datetime.fromisoformat(message.headers["eta"]) for message in second_round]
     assert etas[0] > clock[0]
-    assert etas[1] - etas[0] == etas[2] - etas[1] == timedelta(microseconds=1)
+    assert etas[1] - etas[0] == etas[2] - etas[1] == SPACING
     assert worker.runs == ["new"]
 
     # The next round: nothing holds them any more.
@@ -503,6 +510,28 @@ def test_a_round_cut_by_the_end_of_maintenance_keeps_its_order(
         wake(message)
     assert worker.runs == ["new", 0, 1, 2]
     assert worker.sent() == []
+
+
+@pytest.mark.django_db
+def test_a_task_started_just_before_its_eta_goes_to_the_next_round(
+    worker: Worker, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    clock = [NOW]
+    monkeypatch.setattr(
+        deferring, "_runtime", deferring._load()._replace(current_time=lambda: clock[0])
+    )
+    set_maintenance_mode(True)
+    retry_of(worker.run("tests.record", 0))
+    [message] = worker.sent()
+    eta = datetime.fromisoformat(message.headers["eta"])
+    # A worker's timer may start it a few microseconds early (kombu's clock conversion).
+    clock[0] = eta - timedelta(microseconds=5)
+
+    retry_of(worker.run("tests.record", 0, eta=message.headers["eta"]))
+
+    [again] = worker.sent()
+    assert eta == datetime(2026, 12, 5, 12, 1, tzinfo=timezone.utc)
+    assert datetime.fromisoformat(again.headers["eta"]) == eta + timedelta(minutes=1)
 
 
 @pytest.mark.django_db
@@ -516,13 +545,32 @@ def test_old_rounds_are_forgotten() -> None:
     book = Order()
     wake = NOW + timedelta(seconds=50)
     eta = book.schedule(wake, None, NOW, 60)
-    carried_to = book.schedule(wake + timedelta(minutes=1), wake, NOW, 60)
-    assert book.carried(wake) == carried_to
+    waiting = book.woke(eta.isoformat())
+    assert waiting == Waiting(wake, 0)
+    carried_to = book.schedule(wake + timedelta(minutes=1), waiting, NOW, 60)
+    assert book.carried(waiting) == carried_to
 
     later = NOW + timedelta(hours=1)
     book.schedule(later + timedelta(seconds=5), None, later, 60)
 
-    assert book.woke(eta.isoformat()) is None
-    assert book.carried(wake) is None
+    assert book.woke(carried_to.isoformat()) is None
+    assert book.carried(waiting) is None
     assert book.woke(None) is None
     assert book.carried(None) is None
+
+
+def test_a_task_that_waited_longer_wakes_before_one_queued_after_it() -> None:
+    # Tasks 0 and 1 are deferred just before a wake time G0, task 2 just after it, to
+    # G1; when 0 and 1 come back from G0 and go to G1 as well, they still come first.
+    book = Order()
+    g0, g1 = NOW + timedelta(seconds=50), NOW + timedelta(seconds=110)
+    first_round = [book.schedule(g0, None, NOW, 60) for _ in range(2)]
+    late = book.schedule(g1, None, g0 + timedelta(milliseconds=5), 60)
+
+    again = [
+        book.schedule(g1, book.woke(eta.isoformat()), g0 + timedelta(milliseconds=9), 60)
+        for eta in first_round
+    ]
+
+    assert again[0] < again[1] < late
+    assert late - again[0] == 2 * SPACING
