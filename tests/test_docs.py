@@ -29,6 +29,7 @@ from django.core.checks import Error
 from django.test import override_settings
 
 from maintenance_waffle import checks
+from tests.test_testing_plugin import inner_pytest, summary
 
 ROOT = Path(__file__).resolve().parent.parent
 MANAGE = ROOT / "sample_site" / "manage.py"
@@ -142,25 +143,13 @@ def test_python_examples_run(page: Path) -> None:
     ],
 )
 def test_test_examples_pass(page: Path, tmp_path: Path) -> None:
-    (tmp_path / "pytest.ini").write_text(
-        "[pytest]\naddopts = -p no:cacheprovider\nDJANGO_SETTINGS_MODULE = sample_site.settings\n"
-    )
-    (tmp_path / "test_examples.py").write_text("\n\n".join(blocks(page, "python")))
-    env = {**os.environ, "PYTHONPATH": str(ROOT)}
-    for name in ("DJANGO_SETTINGS_MODULE", "PYTEST_ADDOPTS", "PYTEST_CURRENT_TEST"):
-        env.pop(name, None)
-
-    result = subprocess.run(
-        [sys.executable, "-m", "pytest", "-q", "-p", "no:randomly"],
-        cwd=tmp_path,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=300,
+    output = inner_pytest(
+        tmp_path,
+        "from sample_site.settings import *  # noqa: F403\n",
+        {"test_examples.py": "\n\n".join(blocks(page, "python"))},
     )
 
-    assert result.returncode == 0, result.stdout + result.stderr
-    assert " passed" in result.stdout.strip().splitlines()[-1]
+    assert " passed" in summary(output)
 
 
 # Shell and nginx ---------------------------------------------------------------------
