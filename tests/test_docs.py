@@ -29,6 +29,7 @@ from django.core.checks import Error
 from django.test import override_settings
 
 from maintenance_waffle import checks
+from tests.stack.test_nginx import nginx_accepts
 from tests.test_testing_plugin import inner_pytest, summary
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -222,21 +223,3 @@ def test_shell_and_nginx_examples_run(page: Path, sample_database: Path, tmp_pat
 
     for block in blocks(page, "nginx"):
         nginx_accepts(mapped(block, tmp_path), tmp_path)
-
-
-def nginx_accepts(block: str, directory: Path) -> None:
-    from tests.stack.test_nginx import nginx_binary
-
-    config = directory / "nginx.conf"
-    config.write_text(
-        ("user root;\n" if os.geteuid() == 0 else "")
-        + f"error_log {directory}/error.log;\npid {directory}/nginx.pid;\nevents {{}}\n"
-        + f"http {{\naccess_log off;\n{block}\n}}\n"
-    )
-    result = subprocess.run(
-        [nginx_binary(), "-p", f"{directory}/", "-c", str(config), "-t", "-e", "stderr"],
-        capture_output=True,
-        text=True,
-        timeout=30,
-    )
-    assert result.returncode == 0, block + result.stderr

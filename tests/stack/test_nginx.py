@@ -82,6 +82,23 @@ def nginx_binary() -> str:
     return found
 
 
+def nginx_accepts(block: str, directory: Path) -> None:
+    """``nginx -t`` passes with ``block`` inside ``http {}`` (the docs' examples)."""
+    config = directory / "nginx.conf"
+    config.write_text(
+        ("user root;\n" if os.geteuid() == 0 else "")
+        + f"error_log {directory}/error.log;\npid {directory}/nginx.pid;\nevents {{}}\n"
+        + f"http {{\naccess_log off;\n{block}\n}}\n"
+    )
+    result = subprocess.run(
+        [nginx_binary(), "-p", f"{directory}/", "-c", str(config), "-t", "-e", "stderr"],
+        capture_output=True,
+        text=True,
+        timeout=30,
+    )
+    assert result.returncode == 0, block + result.stderr
+
+
 @dataclass
 class Nginx:
     binary: str
