@@ -33,7 +33,7 @@ from collections.abc import Callable
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any, NamedTuple
 
-from maintenance_waffle.conf import AREA_PREFIX, READ_ONLY, get_config, override_unchanged
+from maintenance_waffle.conf import AREA_PREFIX, READ_ONLY, get_config
 
 if TYPE_CHECKING:
     from maintenance_waffle.conf import Config
@@ -120,10 +120,9 @@ def defer_if_waiting(task: Any, args: Any, kwargs: Any) -> None:
     if request.is_eager:
         return
     runtime = _runtime or _load()
-    # The steady state, as the middleware's fast path: a fresh snapshot with nothing on,
-    # and a task this process did not defer.
-    snapshot = runtime.state.peek()
-    if snapshot is not None and snapshot.idle and request.eta is None and override_unchanged():
+    # The steady state, the middleware's fast path: nothing on, and a task this process
+    # did not defer.
+    if request.eta is None and runtime.state.settled():
         return
     config = get_config()
     snapshot = runtime.state.get(config)

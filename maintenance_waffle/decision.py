@@ -191,16 +191,14 @@ def holding_scope(
 ) -> str | None:
     """The maintenance that holds back background work tied to ``areas`` at ``now``: ""
     (site-wide), "read-only" or "area:<name>"; None when it may run."""
-    if site_wide(snapshot, config, now):
-        return ""
-    if read_only_in_force(snapshot, now):
-        return READ_ONLY
-    if areas:
-        down = areas_in_force(snapshot, now)
-        for area in areas:
-            if area in down:
-                return area_scope(area)
-    return None
+    return next(
+        (
+            scope
+            for scope in ("", READ_ONLY, *map(area_scope, areas))
+            if in_force(snapshot, config, scope, now)
+        ),
+        None,
+    )
 
 
 def wake_time(snapshot: Snapshot, config: Config, scope: str, now: datetime) -> datetime:

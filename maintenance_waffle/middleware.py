@@ -11,7 +11,7 @@ from django.http.response import HttpResponseBase
 from django.utils.cache import patch_cache_control
 
 from maintenance_waffle import banner, responses
-from maintenance_waffle.conf import get_config, override_unchanged
+from maintenance_waffle.conf import get_config
 from maintenance_waffle.core import apply_decision
 from maintenance_waffle.state import state
 
@@ -120,8 +120,7 @@ def _passes_at_once(request: HttpRequest) -> bool:
     """The fast path: while the snapshot is fresh, nothing can be in maintenance and
     ``settings.MAINTENANCE_MODE`` was not assigned since, the request passes with no I/O
     and no further call."""
-    snapshot = state.peek()
-    if snapshot is None or not snapshot.idle or not override_unchanged():
+    if not state.settled():
         return False
     request.maintenance_mode = False  # type: ignore[attr-defined]
     request.maintenance_read_only = False  # type: ignore[attr-defined]

@@ -28,7 +28,7 @@ from waffle import get_waffle_flag_model, get_waffle_switch_model
 from waffle.utils import get_setting
 
 from maintenance_waffle import audit, store
-from maintenance_waffle.conf import Config, get_config
+from maintenance_waffle.conf import Config, get_config, override_unchanged
 from maintenance_waffle.models import BypassKey, MaintenanceReason, MaintenanceWindow
 from maintenance_waffle.store import FlagRule, Window, aware, current_time
 
@@ -334,6 +334,13 @@ class State:
         if time.monotonic() < self._next_check and (binding is None or _still_open(binding)):
             return self._snapshot
         return None
+
+    def settled(self) -> bool:
+        """Whether nothing can be in maintenance, known with no I/O: the snapshot is
+        fresh and idle, and ``settings.MAINTENANCE_MODE`` was not assigned since the
+        configuration was built. The fast path of requests and of Celery tasks."""
+        snapshot = self.peek()
+        return snapshot is not None and snapshot.idle and override_unchanged()
 
     def get(self, config: Config) -> Snapshot:
         """The current snapshot, refreshing it first when it is due."""
