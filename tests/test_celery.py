@@ -132,6 +132,16 @@ def worker() -> Iterator[Worker]:
     order.clear()
 
 
+@pytest.fixture
+def clock(monkeypatch: pytest.MonkeyPatch) -> list[datetime]:
+    """The time the deferral sees: ``clock[0]``, NOW until a test sets it."""
+    clock = [NOW]
+    monkeypatch.setattr(
+        deferring, "_runtime", deferring._load()._replace(current_time=lambda: clock[0])
+    )
+    return clock
+
+
 def retry_of(outcome: Any) -> Retry:
     assert outcome.info is not None, outcome
     assert outcome.info.state == "RETRY"
@@ -474,12 +484,8 @@ def test_tasks_deferred_together_keep_their_order(worker: Worker) -> None:
 
 @pytest.mark.django_db
 def test_a_round_cut_by_the_end_of_maintenance_keeps_its_order(
-    worker: Worker, monkeypatch: pytest.MonkeyPatch
+    worker: Worker, clock: list[datetime]
 ) -> None:
-    clock = [NOW]
-    monkeypatch.setattr(
-        deferring, "_runtime", deferring._load()._replace(current_time=lambda: clock[0])
-    )
 
     def wake(message: Sent) -> Any:
         clock[0] = datetime.fromisoformat(message.headers["eta"])
@@ -514,12 +520,8 @@ def test_a_round_cut_by_the_end_of_maintenance_keeps_its_order(
 
 @pytest.mark.django_db
 def test_a_task_started_just_before_its_eta_goes_to_the_next_round(
-    worker: Worker, monkeypatch: pytest.MonkeyPatch
+    worker: Worker, clock: list[datetime]
 ) -> None:
-    clock = [NOW]
-    monkeypatch.setattr(
-        deferring, "_runtime", deferring._load()._replace(current_time=lambda: clock[0])
-    )
     set_maintenance_mode(True)
     retry_of(worker.run("tests.record", 0))
     [message] = worker.sent()

@@ -33,6 +33,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from maintenance_waffle.checks import AUTHENTICATION_MIDDLEWARE, MIDDLEWARE
+
 if TYPE_CHECKING:
     from django.core.checks import CheckMessage
     from sphinx.application import Sphinx
@@ -52,8 +54,6 @@ WIDTH = 88
 #: The line length of the project's formatter, which formats the pages' Python blocks.
 LINE_LENGTH = 100
 
-MIDDLEWARE = "maintenance_waffle.middleware.MaintenanceModeMiddleware"
-AUTHENTICATION_MIDDLEWARE = "django.contrib.auth.middleware.AuthenticationMiddleware"
 SESSION_MIDDLEWARE = "django.contrib.sessions.middleware.SessionMiddleware"
 
 
@@ -72,7 +72,9 @@ def _target(name: str) -> str:
 
 
 def _check_link(id_: str) -> str:
-    return f"[{id_}](#maintenance_waffle.{id_})"
+    from maintenance_waffle.conf import check_id
+
+    return f"[{id_}](#{check_id(id_)})"
 
 
 # Settings -----------------------------------------------------------------------------------
